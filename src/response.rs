@@ -1,0 +1,459 @@
+//! Turning a response (status, content type, body bytes) into a model or an [`Error`].
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::endpoints::Endpoint;
+use crate::error::Error;
+
+/// The longest human message taken from a non-JSON error body, in characters.
+const MAX_TEXT_MESSAGE: usize = 300;
+
+/// Decodes the response to a call of `E`: a 2xx JSON body becomes `E::Output`; anything else
+/// becomes an [`Error`] (see [`parse_error`]). `content_type` is the `Content-Type` header when
+/// the transport exposes one; a 2xx that declares a non-JSON type is refused.
+pub fn decode_response<E: Endpoint>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<E::Output, Error> {
+    if !(200..300).contains(&status) {
+        return Err(parse_error(status, content_type, body));
+    }
+    decode_json(status, content_type, body, E::ARRAY_RESPONSE)
+}
+
+/// Decodes a 2xx body into `T`, naming the JSON path of the first mismatch.
+fn decode_json<T: DeserializeOwned>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    array: bool,
+) -> Result<T, Error> {
+    let whole = |message: String| Error::Decode {
+        status,
+        path: ".".to_owned(),
+        message,
+    };
+    if let Some(ct) = content_type {
+        if !is_json_content_type(ct) {
+            return Err(whole(format!(
+                "expected a JSON body but the response is {}",
+                media_type(ct)
+            )));
+        }
+    }
+    let (open, expected) = if array {
+        (b'[', "an array")
+    } else {
+        (b'{', "an object")
+    };
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(whole("the body is empty".to_owned())),
+        // Any other JSON value still goes to serde, whose message names what it found.
+        Some(&first) if first == b'[' || first == b'{' => {
+            if first != open {
+                return Err(whole(format!(
+                    "expected {expected}, found {}",
+                    if array { "an object" } else { "an array" }
+                )));
+            }
+        }
+        Some(_) => {}
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = match e.path().to_string() {
+            // serde_path_to_error says "?" when the failure is at the root.
+            p if p == "?" => ".".to_owned(),
+            p => p,
+        };
+        Error::Decode {
+            status,
+            path,
+            message: e.into_inner().to_string(),
+        }
+    })?;
+    de.end().map_err(|e| whole(e.to_string()))?;
+    Ok(value)
+}
+
+/// The media type without parameters, lowercased, e.g. `text/html`.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn is_json_content_type(content_type: &str) -> bool {
+    let media = media_type(content_type);
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// Builds the error for a non-2xx response, reading the human message from whichever body
+/// Confluence or its gateway sent: the v1 error body
+/// (`{statusCode, message, data: {errors: [{message: {translation}}]}}`), the `{code, message}`
+/// body of OAuth scope failures, a Jira-style `{errorMessages: [...]}`, or plain text / HTML
+/// (cut to a sane length).
+pub fn parse_error(status: u16, content_type: Option<&str>, body: &[u8]) -> Error {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let message = match &json {
+        Some(value) => json_message(value),
+        None => text_message(content_type, body),
+    };
+    Error::Http {
+        status,
+        message,
+        body: json,
+    }
+}
+
+/// The trimmed string at `v`, if it is a non-empty string.
+fn nonempty(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn json_message(body: &Value) -> Option<String> {
+    let translations: Vec<&str> = body
+        .pointer("/data/errors")
+        .and_then(Value::as_array)
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| nonempty(e.pointer("/message/translation")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let error_messages: Vec<&str> = body
+        .get("errorMessages")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(|v| nonempty(Some(v))).collect())
+        .unwrap_or_default();
+
+    let mut message = nonempty(body.get("message"))
+        .map(strip_java_exception_prefix)
+        .map(str::to_owned);
+    for extra in translations.into_iter().chain(error_messages) {
+        match &mut message {
+            Some(m) if m.contains(extra) => {}
+            Some(m) => {
+                m.push_str("; ");
+                m.push_str(extra);
+            }
+            None => message = Some(extra.to_owned()),
+        }
+    }
+    message.map(|m| truncate(&m, MAX_TEXT_MESSAGE * 4))
+}
+
+/// Confluence often prefixes its messages with the Java exception's class name
+/// (`com.atlassian.confluence.api.service.exceptions.NotFoundException: No user found`); the
+/// class name tells a user nothing.
+fn strip_java_exception_prefix(message: &str) -> &str {
+    if let Some((head, rest)) = message.split_once(": ") {
+        let looks_like_class = head.contains('.')
+            && !head.contains(' ')
+            && (head.ends_with("Exception") || head.ends_with("Error"));
+        if looks_like_class && !rest.trim().is_empty() {
+            return rest.trim();
+        }
+    }
+    message
+}
+
+fn text_message(content_type: Option<&str>, body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let is_html = content_type.is_some_and(|ct| media_type(ct) == "text/html")
+        || text.trim_start().starts_with('<');
+    let text = if is_html {
+        html_title(&text).map(|t| format!("HTML page: {t}"))?
+    } else {
+        text.into_owned()
+    };
+    let cleaned: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!cleaned.is_empty()).then(|| truncate(&cleaned, MAX_TEXT_MESSAGE))
+}
+
+/// The text of an HTML page's `<title>`, if it has one.
+fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = html[start..end].trim();
+    (!title.is_empty()).then(|| title.to_owned())
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        GetBulkUserLookupParams, GetPrivacyUnsafeUserEmailBulkParams,
+        GetPrivacyUnsafeUserEmailParams, GetUserParams,
+    };
+
+    const JSON: Option<&str> = Some("application/json;charset=UTF-8");
+
+    fn http_message(status: u16, ct: Option<&str>, body: &str) -> Option<String> {
+        match parse_error(status, ct, body.as_bytes()) {
+            Error::Http {
+                message, status: s, ..
+            } => {
+                assert_eq!(s, status);
+                message
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn atlassian_v1_error_body() {
+        let body = include_str!("../tests/fixtures/error_404.json");
+        let err = parse_error(404, JSON, body.as_bytes());
+        assert_eq!(
+            err.to_string(),
+            "404 Not Found: No user found with accountId: 5b10ac8d82e05b22cc7d4ef5"
+        );
+        match err {
+            Error::Http { body: Some(b), .. } => assert_eq!(b["statusCode"], 404),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn java_exception_prefix_is_dropped_and_translations_are_added() {
+        let body = r#"{"statusCode":400,"message":"com.atlassian.confluence.api.service.exceptions.BadRequestException: Bad request","data":{"authorized":false,"valid":false,"errors":[{"message":{"translation":"limit must be between 1 and 200","args":[]}}],"successful":false}}"#;
+        assert_eq!(
+            http_message(400, JSON, body).as_deref(),
+            Some("Bad request; limit must be between 1 and 200")
+        );
+        let only_translation = r#"{"statusCode":400,"data":{"errors":[{"message":{"translation":"a"}},{"message":{"translation":"b"}}]}}"#;
+        assert_eq!(
+            http_message(400, JSON, only_translation).as_deref(),
+            Some("a; b")
+        );
+    }
+
+    #[test]
+    fn oauth_and_jira_style_bodies() {
+        assert_eq!(
+            http_message(
+                401,
+                JSON,
+                r#"{"code":401,"message":"Unauthorized; scope does not match"}"#
+            )
+            .as_deref(),
+            Some("Unauthorized; scope does not match")
+        );
+        assert_eq!(
+            http_message(
+                403,
+                JSON,
+                r#"{"errorMessages":["You do not have permission"],"errors":{}}"#
+            )
+            .as_deref(),
+            Some("You do not have permission")
+        );
+        assert_eq!(http_message(500, JSON, r#"{"unexpected":true}"#), None);
+        assert_eq!(http_message(500, JSON, "null"), None);
+    }
+
+    #[test]
+    fn text_and_html_bodies_are_cut_to_a_sane_message() {
+        assert_eq!(
+            http_message(
+                503,
+                Some("text/plain"),
+                "  Service\n temporarily   unavailable "
+            )
+            .as_deref(),
+            Some("Service temporarily unavailable")
+        );
+        let long = "x".repeat(5000);
+        let message = http_message(502, Some("text/plain"), &long).unwrap();
+        assert_eq!(message.chars().count(), MAX_TEXT_MESSAGE + 1);
+        assert!(message.ends_with('…'));
+        let html = "<!DOCTYPE html><html><head><TITLE>502 Bad Gateway</TITLE></head><body><h1>oops</h1></body></html>";
+        assert_eq!(
+            http_message(502, Some("text/html"), html).as_deref(),
+            Some("HTML page: 502 Bad Gateway")
+        );
+        assert_eq!(
+            http_message(502, None, "<html><body>no title</body></html>"),
+            None
+        );
+        assert_eq!(http_message(500, None, ""), None);
+        let multibyte = "é".repeat(400);
+        assert!(http_message(500, Some("text/plain"), &multibyte)
+            .unwrap()
+            .starts_with("éé"));
+    }
+
+    #[test]
+    fn two_hundreds_decode_to_the_model() {
+        let records = decode_response::<GetPrivacyUnsafeUserEmailBulkParams>(
+            200,
+            JSON,
+            br#"[{"accountId":"a","email":"a@example.com"},{"accountId":"b","email":""}]"#,
+        )
+        .unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].account_id.as_str(), "b");
+        assert_eq!(records[1].email, "");
+    }
+
+    fn decode_error<T: std::fmt::Debug>(result: Result<T, Error>) -> (u16, String, String) {
+        match result {
+            Err(Error::Decode {
+                status,
+                path,
+                message,
+            }) => (status, path, message),
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn broken_two_hundreds_are_decode_errors_naming_the_path() {
+        let (status, path, message) =
+            decode_error(decode_response::<GetPrivacyUnsafeUserEmailParams>(
+                200,
+                JSON,
+                br#"{"accountId":"a","email":null}"#,
+            ));
+        assert_eq!((status, path.as_str()), (200, "email"));
+        assert!(
+            message.starts_with("invalid type: null, expected a string"),
+            "{message}"
+        );
+
+        let (_, path, message) =
+            decode_error(decode_response::<GetPrivacyUnsafeUserEmailBulkParams>(
+                200,
+                JSON,
+                br#"[{"accountId":"a","email":"x"},{"accountId":"b"}]"#,
+            ));
+        assert_eq!(path, "[1]");
+        assert!(message.starts_with("missing field `email`"), "{message}");
+
+        let (_, path, message) = decode_error(decode_response::<GetUserParams>(200, JSON, b"null"));
+        assert_eq!(path, ".");
+        assert!(message.contains("invalid type: null"), "{message}");
+
+        let (_, path, message) = decode_error(decode_response::<GetUserParams>(
+            200,
+            JSON,
+            b"{\"type\":\"known\"",
+        ));
+        assert_eq!(path, ".");
+        assert!(message.contains("EOF"), "{message}");
+
+        let (_, _, message) = decode_error(decode_response::<GetUserParams>(200, JSON, b" \n "));
+        assert_eq!(message, "the body is empty");
+
+        let (_, _, message) = decode_error(decode_response::<GetUserParams>(
+            200,
+            Some("text/html; charset=utf-8"),
+            b"<html>login</html>",
+        ));
+        assert_eq!(
+            message,
+            "expected a JSON body but the response is text/html"
+        );
+
+        let (_, _, message) = decode_error(decode_response::<GetUserParams>(
+            200,
+            None,
+            b"<html>login</html>",
+        ));
+        assert!(message.starts_with("expected value"), "{message}");
+
+        let (_, path, message) = decode_error(decode_response::<GetUserParams>(
+            200,
+            JSON,
+            br#"{"type":"known"} trailing"#,
+        ));
+        assert_eq!(path, ".");
+        assert!(message.contains("trailing characters"), "{message}");
+    }
+
+    #[test]
+    fn the_body_root_must_be_the_right_kind_of_json_value() {
+        // serde's derive would take `["known"]` as a User, field by field.
+        let (_, path, message) = decode_error(decode_response::<GetUserParams>(
+            200,
+            JSON,
+            br#" ["known"]"#,
+        ));
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            (".", "expected an object, found an array")
+        );
+        let (_, _, message) = decode_error(decode_response::<GetPrivacyUnsafeUserEmailBulkParams>(
+            200,
+            JSON,
+            br#"{"accountId":"a","email":"b"}"#,
+        ));
+        assert_eq!(message, "expected an array, found an object");
+        let (_, _, message) = decode_error(decode_response::<GetUserParams>(200, JSON, b"42"));
+        assert!(
+            message.starts_with("invalid type: integer `42`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let depth = 100_000;
+        let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        // Inside a value the model keeps: serde_json's recursion limit stops it.
+        let body = format!(r#"{{"type":"known","_links":{{"self":{{"a":{nested}}}}}}}"#);
+        let (_, path, message) =
+            decode_error(decode_response::<GetUserParams>(200, JSON, body.as_bytes()));
+        assert!(message.contains("recursion limit"), "{message}");
+        assert!(path.starts_with("_links.self.a[0][0]"), "{path}");
+        // Inside an unknown field: skipped without recursion, so it decodes.
+        let body = format!(r#"{{"type":"known","publicName":"p","x":{nested}}}"#);
+        let user = decode_response::<GetUserParams>(200, JSON, body.as_bytes()).unwrap();
+        assert_eq!(user.public_name.as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn application_json_variants_are_accepted() {
+        let body = br#"{"results":[],"start":0,"limit":200,"size":0,"_links":{}}"#;
+        for ct in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+json",
+        ] {
+            assert!(
+                decode_response::<GetBulkUserLookupParams>(200, Some(ct), body).is_ok(),
+                "{ct}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_two_hundreds_never_decode_as_success() {
+        let body = br#"{"accountId":"a","email":"a@example.com"}"#;
+        for status in [199, 300, 304, 400, 401, 404, 429, 500, 503] {
+            let err =
+                decode_response::<GetPrivacyUnsafeUserEmailParams>(status, JSON, body).unwrap_err();
+            assert_eq!(err.status(), status);
+            assert_eq!(err.kind(), crate::ErrorKind::Http);
+        }
+    }
+}
