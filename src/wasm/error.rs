@@ -1,0 +1,105 @@
+//! Building the JS `ConfluenceError` from a core [`Error`].
+
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+use crate::{ClientConfig, Error};
+
+// Hand-written TypeScript: the error is a JS `Error` object given extra properties in
+// `to_js_error`, a shape tsify cannot derive from a Rust type.
+#[wasm_bindgen(typescript_custom_section)]
+const CONFLUENCE_ERROR_TS: &str = r#"
+/** The category of a {@link ConfluenceError}: branch on this, not on the message. */
+export type ConfluenceErrorKind = "invalidArgument" | "http" | "network" | "decode";
+
+/**
+ * Every rejection (and every constructor throw) of this package is a `ConfluenceError`:
+ * an `Error` whose `name` is `"ConfluenceError"`. Test for it with {@link isConfluenceError}.
+ * No property ever holds a credential.
+ *
+ * ```ts
+ * try {
+ *   await client.getUser({ accountId });
+ * } catch (e) {
+ *   if (isConfluenceError(e) && e.kind === "http" && e.status === 404) console.log("no such user");
+ *   else throw e;
+ * }
+ * ```
+ */
+export interface ConfluenceError extends Error {
+  name: "ConfluenceError";
+  /** `invalidArgument`: refused before sending; `http`: non-2xx; `network`: no HTTP answer; `decode`: a 2xx body of the wrong shape. */
+  kind: ConfluenceErrorKind;
+  /** The HTTP status, or 0 when there was no response. */
+  status: number;
+  /** The operationId of the failed call (`getUser`, ...), or `"ConfluenceClient"` for a bad constructor option. */
+  operation: string;
+  /** The HTTP method (`"GET"`), or `""` when nothing was sent. */
+  method: string;
+  /** The request URL without credentials, or `""` when the call was refused before a URL existed. */
+  url: string;
+  /** The parsed JSON error body Confluence sent, when there was one. */
+  body?: unknown;
+}
+"#;
+
+/// Where an error happened: the fields of a `ConfluenceError` besides what the core error has.
+pub(crate) struct Context<'a> {
+    pub operation: &'static str,
+    pub method: &'static str,
+    pub url: &'a str,
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The JS error for `err`. `body_text` is the raw error body, parsed into `body` when the core
+/// found it to be JSON. Every string passes through `config.redact` when a config exists.
+pub(crate) fn to_js_error(
+    config: Option<&ClientConfig>,
+    ctx: &Context<'_>,
+    err: &Error,
+    body_text: Option<&str>,
+) -> JsValue {
+    let redact = |s: &str| match config {
+        Some(config) => config.redact(s),
+        None => s.to_owned(),
+    };
+    let error = js_sys::Error::new(&redact(&format!("{}: {err}", ctx.operation)));
+    error.set_name("ConfluenceError");
+    set(&error, "kind", &JsValue::from_str(err.kind().as_str()));
+    set(&error, "status", &JsValue::from(err.status()));
+    set(&error, "operation", &JsValue::from_str(ctx.operation));
+    set(&error, "method", &JsValue::from_str(ctx.method));
+    set(&error, "url", &JsValue::from_str(&redact(ctx.url)));
+    let body = match (err, body_text) {
+        (Error::Http { body: Some(_), .. }, Some(text)) => {
+            JSON::parse(&redact(text)).unwrap_or(JsValue::UNDEFINED)
+        }
+        _ => JsValue::UNDEFINED,
+    };
+    set(&error, "body", &body);
+    error.into()
+}
+
+/// `isConfluenceError(value)`: true for errors thrown by this package. It checks the shape, not
+/// `instanceof`, so it holds across two copies of the package and across realms.
+///
+/// ```ts
+/// import { isConfluenceError } from "confluence-users";
+/// try { await client.getCurrentUser(); }
+/// catch (e) { if (isConfluenceError(e) && e.kind === "http") console.error(e.status, e.message); }
+/// ```
+#[wasm_bindgen(js_name = isConfluenceError, unchecked_return_type = "value is ConfluenceError")]
+pub fn is_confluence_error(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] value: &JsValue,
+) -> bool {
+    let get =
+        |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    value.is_object()
+        && get("name").as_string().as_deref() == Some("ConfluenceError")
+        && get("kind").is_string()
+        && get("status").as_f64().is_some()
+}

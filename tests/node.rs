@@ -1,0 +1,9 @@
+//! The wasm skin under Node: `wasm-bindgen-test-runner` runs these in Node.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use wasm_bindgen_test::wasm_bindgen_test;
+
+// Node cannot fetch a relative URL, so the default transport's failure is a network error.
+common::skin_tests!("network");
