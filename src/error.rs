@@ -47,6 +47,14 @@ pub enum Error {
         /// The transport's own description, with any credential removed.
         message: String,
     },
+    /// No answer came within the per-attempt timeout, on the last attempt allowed. Raise the
+    /// `timeout` option, or check why the server or the network is this slow.
+    Timeout {
+        /// The per-attempt timeout that ran out, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// The caller's `AbortSignal` fired; whatever was in flight was stopped.
+    Aborted,
 }
 
 /// The stable, machine-readable category of an [`Error`]; the JS error's `kind` field.
@@ -61,6 +69,10 @@ pub enum ErrorKind {
     Decode,
     /// [`Error::Network`].
     Network,
+    /// [`Error::Timeout`].
+    Timeout,
+    /// [`Error::Aborted`].
+    Aborted,
 }
 
 impl ErrorKind {
@@ -71,6 +83,8 @@ impl ErrorKind {
             ErrorKind::Http => "http",
             ErrorKind::Decode => "decode",
             ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Aborted => "aborted",
         }
     }
 }
@@ -89,6 +103,8 @@ impl Error {
             Error::Http { .. } => ErrorKind::Http,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::Network { .. } => ErrorKind::Network,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Aborted => ErrorKind::Aborted,
         }
     }
 
@@ -96,7 +112,10 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::Http { status, .. } | Error::Decode { status, .. } => *status,
-            Error::InvalidArgument { .. } | Error::Network { .. } => 0,
+            Error::InvalidArgument { .. }
+            | Error::Network { .. }
+            | Error::Timeout { .. }
+            | Error::Aborted => 0,
         }
     }
 }
@@ -121,6 +140,8 @@ impl fmt::Display for Error {
                 write!(f, "invalid response body at {path}: {message}")
             }
             Error::Network { message } => write!(f, "network error: {message}"),
+            Error::Timeout { timeout_ms } => write!(f, "timed out after {timeout_ms} ms"),
+            Error::Aborted => f.write_str("aborted"),
         }
     }
 }
@@ -194,5 +215,15 @@ mod tests {
         };
         assert_eq!(n.kind().as_str(), "network");
         assert_eq!(n.status(), 0);
+        let t = Error::Timeout { timeout_ms: 250 };
+        assert_eq!((t.kind().as_str(), t.status()), ("timeout", 0));
+        assert_eq!(t.to_string(), "timed out after 250 ms");
+        assert_eq!(
+            (
+                Error::Aborted.kind().as_str(),
+                Error::Aborted.to_string().as_str()
+            ),
+            ("aborted", "aborted")
+        );
     }
 }

@@ -46,6 +46,7 @@ mod endpoints;
 mod error;
 pub mod models;
 mod response;
+mod retry;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
@@ -55,3 +56,4 @@ pub use config::{Auth, ClientConfig, Request};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
 pub use response::{decode_response, parse_error};
+pub use retry::{decide, is_retryable_status, parse_retry_after, Decision, Outcome, RetryPolicy};

@@ -10,7 +10,7 @@ use crate::{ClientConfig, Error};
 #[wasm_bindgen(typescript_custom_section)]
 const CONFLUENCE_ERROR_TS: &str = r#"
 /** The category of a {@link ConfluenceError}: branch on this, not on the message. */
-export type ConfluenceErrorKind = "invalidArgument" | "http" | "network" | "decode";
+export type ConfluenceErrorKind = "invalidArgument" | "http" | "network" | "decode" | "timeout" | "aborted";
 
 /**
  * Every rejection (and every constructor throw) of this package is a `ConfluenceError`:
@@ -28,7 +28,11 @@ export type ConfluenceErrorKind = "invalidArgument" | "http" | "network" | "deco
  */
 export interface ConfluenceError extends Error {
   name: "ConfluenceError";
-  /** `invalidArgument`: refused before sending; `http`: non-2xx; `network`: no HTTP answer; `decode`: a 2xx body of the wrong shape. */
+  /**
+   * `invalidArgument`: refused before sending; `http`: non-2xx; `network`: no HTTP answer;
+   * `decode`: a 2xx body of the wrong shape; `timeout`: the last attempt timed out;
+   * `aborted`: the call's `signal` fired.
+   */
   kind: ConfluenceErrorKind;
   /** The HTTP status, or 0 when there was no response. */
   status: number;
@@ -40,6 +44,12 @@ export interface ConfluenceError extends Error {
   url: string;
   /** The parsed JSON error body Confluence sent, when there was one. */
   body?: unknown;
+  /** How many requests were sent (0 when the call was refused or aborted before sending). */
+  attempts: number;
+  /** How long the server asked to wait (`Retry-After` of the last response), in ms. */
+  retryAfterMs?: number;
+  /** Atlassian's `atl-traceid` of the last response, for support requests. */
+  requestId?: string;
 }
 "#;
 
@@ -48,6 +58,23 @@ pub(crate) struct Context<'a> {
     pub operation: &'static str,
     pub method: &'static str,
     pub url: &'a str,
+    pub attempts: u32,
+    pub retry_after_ms: Option<u64>,
+    pub request_id: Option<&'a str>,
+}
+
+impl Context<'_> {
+    /// The context of a call refused before any request existed.
+    pub(crate) fn refused(operation: &'static str) -> Context<'static> {
+        Context {
+            operation,
+            method: "",
+            url: "",
+            attempts: 0,
+            retry_after_ms: None,
+            request_id: None,
+        }
+    }
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
@@ -81,6 +108,15 @@ pub(crate) fn to_js_error(
         _ => JsValue::UNDEFINED,
     };
     set(&error, "body", &body);
+    set(&error, "attempts", &JsValue::from(ctx.attempts));
+    let retry_after = ctx
+        .retry_after_ms
+        .map_or(JsValue::UNDEFINED, |ms| JsValue::from(ms as f64));
+    set(&error, "retryAfterMs", &retry_after);
+    let request_id = ctx
+        .request_id
+        .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&redact(id)));
+    set(&error, "requestId", &request_id);
     error.into()
 }
 

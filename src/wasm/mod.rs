@@ -2,6 +2,7 @@
 //! params, calls `fetch`, and hands the bytes to the core; every decision is the core's.
 
 mod error;
+mod interrupt;
 mod transport;
 
 use std::rc::Rc;
@@ -13,14 +14,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::{
-    decode_response, Auth, ClientConfig, Endpoint, Error, GetAnonymousUserParams,
-    GetBulkUserLookupParams, GetBulkUserMigrationParams, GetCurrentUserParams,
-    GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
-    GetPrivacyUnsafeUserEmailParams, GetUserParams,
+    decide, decode_response, is_retryable_status, parse_retry_after, Auth, ClientConfig, Decision,
+    Endpoint, Error, GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
+    GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams, Outcome, RetryPolicy,
 };
 pub use error::is_confluence_error;
 use error::{to_js_error, Context};
-use transport::Fetch;
+use interrupt::{is_aborted, Fired, Interrupt};
+use transport::{Failure, Fetch, RawResponse};
+use web_sys::{AbortController, AbortSignal};
 
 #[wasm_bindgen]
 extern "C" {
@@ -81,6 +84,16 @@ pub struct ClientOptions {
     #[serde(default)]
     #[tsify(optional)]
     pub auth: Option<AuthOptions>,
+    /// Retries of failed attempts (429, 502, 503, 504, network failures and timeouts), with
+    /// exponential backoff and full jitter; `Retry-After` is the floor of each wait. `false`
+    /// turns retrying off. Default: `{ maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30000 }`.
+    #[serde(default)]
+    #[tsify(optional, type = "false | RetryOptions")]
+    pub retry: Option<serde_json::Value>,
+    /// The time one attempt may take, in ms (default 30000), or `false` for no limit.
+    #[serde(default)]
+    #[tsify(optional, type = "number | false")]
+    pub timeout: Option<serde_json::Value>,
     /// The transport; defaults to the global `fetch`. Read from the JS object directly (a
     /// function does not survive the JSON conversion the other fields go through), so this
     /// field exists only to put `fetch` into the generated TypeScript.
@@ -90,10 +103,102 @@ pub struct ClientOptions {
     pub fetch: Option<()>,
 }
 
+/// Retry settings (see `ClientOptions.retry`); omitted fields keep their defaults.
+#[derive(Deserialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetryOptions {
+    /// Retries after the first attempt (default 3, at most 100).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub max_retries: Option<u32>,
+    /// The backoff before the first retry in ms, doubling each time (default 500).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub base_delay_ms: Option<u32>,
+    /// The longest single wait in ms (default 30000). A `Retry-After` asking for more fails
+    /// the call at once, with `retryAfterMs` set.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub max_delay_ms: Option<u32>,
+}
+
 /// Options of one call (the second argument of every method).
 #[derive(Deserialize, tsify::Tsify)]
 #[serde(deny_unknown_fields)]
-pub struct CallOptions {}
+pub struct CallOptions {
+    /// Cancels the call: the request in flight and any backoff wait stop at once and the call
+    /// rejects with `kind: "aborted"`. Read from the JS object directly (see `new`); an
+    /// `AbortSignal` reaches the JSON conversion as `{}`, which this field accepts.
+    #[serde(default)]
+    #[tsify(optional, type = "AbortSignal")]
+    #[allow(dead_code)] // only the key is checked here
+    pub signal: Option<serde::de::IgnoredAny>,
+}
+
+/// The longest `setTimeout` delay JS engines honour (2^31 - 1 ms); larger ones fire at once.
+const MAX_TIMER_MS: u64 = 2_147_483_647;
+
+fn retry_policy(value: Option<serde_json::Value>) -> Result<RetryPolicy, String> {
+    let defaults = RetryPolicy::default();
+    match value {
+        None => Ok(defaults),
+        Some(serde_json::Value::Bool(false)) => Ok(RetryPolicy::NONE),
+        Some(value @ serde_json::Value::Object(_)) => {
+            let o: RetryOptions =
+                serde_json::from_value(value).map_err(|e| format!("options.retry: {e}"))?;
+            let policy = RetryPolicy {
+                max_retries: o.max_retries.unwrap_or(defaults.max_retries),
+                base_delay_ms: o.base_delay_ms.map_or(defaults.base_delay_ms, u64::from),
+                max_delay_ms: o.max_delay_ms.map_or(defaults.max_delay_ms, u64::from),
+            };
+            if policy.max_retries > 100 {
+                return Err("options.retry.maxRetries must be at most 100".to_owned());
+            }
+            if policy.max_delay_ms > MAX_TIMER_MS {
+                return Err(format!(
+                    "options.retry.maxDelayMs must be at most {MAX_TIMER_MS}"
+                ));
+            }
+            Ok(policy)
+        }
+        Some(_) => Err("options.retry must be false or an object".to_owned()),
+    }
+}
+
+fn timeout_ms(value: Option<serde_json::Value>) -> Result<Option<u32>, String> {
+    const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+    match value {
+        None => Ok(Some(DEFAULT_TIMEOUT_MS)),
+        Some(serde_json::Value::Bool(false)) => Ok(None),
+        Some(serde_json::Value::Number(n)) => match n.as_u64() {
+            Some(ms) if (1..=MAX_TIMER_MS).contains(&ms) => Ok(Some(ms as u32)),
+            _ => Err(format!(
+                "options.timeout must be a whole number of ms from 1 to {MAX_TIMER_MS}, or false"
+            )),
+        },
+        Some(_) => Err("options.timeout must be a number of ms or false".to_owned()),
+    }
+}
+
+/// `options.signal`, read from the JS object itself (it does not survive `JSON.stringify`).
+fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, String> {
+    if !options.is_object() {
+        return Ok(None);
+    }
+    let signal = Reflect::get(options, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
+    if signal.is_undefined() {
+        return Ok(None);
+    }
+    // Duck-typed rather than `instanceof`, so a signal from another realm or polyfill works.
+    let looks_right = Reflect::get(&signal, &JsValue::from_str("aborted"))
+        .is_ok_and(|a| a.as_bool().is_some())
+        && Reflect::get(&signal, &JsValue::from_str("addEventListener"))
+            .is_ok_and(|f| f.is_function());
+    if !looks_right {
+        return Err("options.signal must be an AbortSignal".to_owned());
+    }
+    Ok(Some(signal.unchecked_into()))
+}
 
 /// Converts a JS value to `T` through `JSON.stringify` and serde_json, which (unlike reading
 /// properties one by one) sees every key, so `deny_unknown_fields` catches a misspelt one.
@@ -134,6 +239,8 @@ fn without_position(e: &serde_json::Error) -> String {
 struct Inner {
     config: ClientConfig,
     fetch: Fetch,
+    retry: RetryPolicy,
+    timeout_ms: Option<u32>,
 }
 
 /// A client for the Confluence Cloud user endpoints. Every method returns a promise of the
@@ -153,12 +260,12 @@ pub struct ConfluenceClient {
 }
 
 fn constructor_error(message: &str) -> JsValue {
-    let ctx = Context {
-        operation: "ConfluenceClient",
-        method: "",
-        url: "",
-    };
-    to_js_error(None, &ctx, &Error::invalid(message), None)
+    to_js_error(
+        None,
+        &Context::refused("ConfluenceClient"),
+        &Error::invalid(message),
+        None,
+    )
 }
 
 #[wasm_bindgen]
@@ -204,6 +311,8 @@ impl ConfluenceClient {
         };
         let options: ClientOptions =
             from_js(&options).map_err(|m| constructor_error(&format!("options{m}")))?;
+        let retry = retry_policy(options.retry).map_err(|m| constructor_error(&m))?;
+        let timeout_ms = timeout_ms(options.timeout).map_err(|m| constructor_error(&m))?;
         let auth = match options.auth {
             None => Auth::None,
             Some(AuthOptions::Basic { email, api_token }) => Auth::Basic { email, api_token },
@@ -214,7 +323,12 @@ impl ConfluenceClient {
             other => constructor_error(&other.to_string()),
         })?;
         Ok(ConfluenceClient {
-            inner: Rc::new(Inner { config, fetch }),
+            inner: Rc::new(Inner {
+                config,
+                fetch,
+                retry,
+                timeout_ms,
+            }),
         })
     }
 
@@ -360,37 +474,136 @@ impl ConfluenceClient {
     }
 }
 
+/// How one attempt ended.
+enum Attempt {
+    Response(RawResponse),
+    Failed(Failure),
+    Aborted,
+}
+
 impl Inner {
+    /// Sends one request, bounded by the timeout and the caller's signal.
+    async fn attempt(&self, request: &crate::Request, signal: Option<&AbortSignal>) -> Attempt {
+        let controller = match AbortController::new() {
+            Ok(c) => c,
+            Err(e) => return Attempt::Failed(Failure::Network(transport::describe(&e))),
+        };
+        let interrupt = Interrupt::new(self.timeout_ms, signal, Some(&controller));
+        match transport::send(&self.fetch, request, &controller.signal(), &interrupt).await {
+            Ok(response) => Attempt::Response(response),
+            Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
+            Err(failure) => Attempt::Failed(failure),
+        }
+    }
+
     async fn run<E: Endpoint + DeserializeOwned>(
         &self,
         params: &JsValue,
         options: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let refused = |message: String| {
-            let ctx = Context {
-                operation: E::OPERATION,
-                method: "",
-                url: "",
-            };
-            to_js_error(Some(&self.config), &ctx, &Error::invalid(message), None)
+            to_js_error(
+                Some(&self.config),
+                &Context::refused(E::OPERATION),
+                &Error::invalid(message),
+                None,
+            )
         };
+        let signal = call_signal(options).map_err(refused)?;
         let _options: CallOptions = from_js(options).map_err(|m| refused(format!("options{m}")))?;
         let params: E = from_js(params).map_err(|m| refused(format!("params{m}")))?;
         let request = self.config.request(&params).map_err(|e| match e {
             Error::InvalidArgument { message } => refused(message),
             other => refused(other.to_string()),
         })?;
-        let ctx = Context {
+        let mut ctx = Context {
             operation: E::OPERATION,
             method: request.method,
             url: &request.url,
+            attempts: 0,
+            retry_after_ms: None,
+            request_id: None,
         };
-        let fail =
-            |err: &Error, body: Option<&str>| to_js_error(Some(&self.config), &ctx, err, body);
+        let aborted =
+            |ctx: &Context<'_>| to_js_error(Some(&self.config), ctx, &Error::Aborted, None);
+        if signal.as_ref().is_some_and(is_aborted) {
+            return Err(aborted(&ctx));
+        }
 
-        let response = transport::send(&self.fetch, &request)
-            .await
-            .map_err(|message| fail(&Error::Network { message }, None))?;
+        loop {
+            ctx.attempts += 1;
+            let outcome = self.attempt(&request, signal.as_ref()).await;
+            let response = match outcome {
+                Attempt::Aborted => return Err(aborted(&ctx)),
+                Attempt::Response(response) => response,
+                Attempt::Failed(failure) => {
+                    let err = match failure {
+                        Failure::Network(message) => Error::Network { message },
+                        Failure::Interrupted => Error::Timeout {
+                            timeout_ms: self.timeout_ms.map_or(0, u64::from),
+                        },
+                    };
+                    match self.decide(ctx.attempts, Outcome::NoResponse) {
+                        Decision::RetryAfter { delay_ms } => {
+                            self.sleep(delay_ms, signal.as_ref())
+                                .await
+                                .map_err(|()| aborted(&ctx))?;
+                            continue;
+                        }
+                        Decision::GiveUp => {
+                            return Err(to_js_error(Some(&self.config), &ctx, &err, None))
+                        }
+                    }
+                }
+            };
+            if is_retryable_status(response.status) {
+                let outcome = Outcome::Status {
+                    status: response.status,
+                    retry_after: response.retry_after.as_deref(),
+                };
+                if let Decision::RetryAfter { delay_ms } = self.decide(ctx.attempts, outcome) {
+                    self.sleep(delay_ms, signal.as_ref())
+                        .await
+                        .map_err(|()| aborted(&ctx))?;
+                    continue;
+                }
+            }
+            return self.finish::<E>(&mut ctx, &response);
+        }
+    }
+
+    fn decide(&self, attempts: u32, outcome: Outcome<'_>) -> Decision {
+        decide(
+            &self.retry,
+            attempts,
+            outcome,
+            js_sys::Date::now() as u64,
+            js_sys::Math::random(),
+        )
+    }
+
+    /// Waits `ms`, or fails at once when the caller's signal aborts.
+    async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
+        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None);
+        match interrupt.wait().await {
+            Fired::Timer => Ok(()),
+            Fired::Aborted => Err(()),
+        }
+    }
+
+    /// Turns the final response into the result: the validated body, or the error.
+    fn finish<'a, E: Endpoint>(
+        &self,
+        ctx: &mut Context<'a>,
+        response: &'a RawResponse,
+    ) -> Result<JsValue, JsValue> {
+        ctx.request_id = response.request_id.as_deref();
+        ctx.retry_after_ms = response
+            .retry_after
+            .as_deref()
+            .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
+        let fail =
+            |err: &Error, body: Option<&str>| to_js_error(Some(&self.config), ctx, err, body);
         let text = response.text.as_string().unwrap_or_default();
         // The core validates the body against the model; JS's own JSON.parse then builds the
         // objects, which is far cheaper than building them from Rust one property at a time.

@@ -4,15 +4,27 @@
 
 use js_sys::{Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
+use super::interrupt::Interrupt;
 use crate::Request;
 
 /// What came back from one fetch.
 pub(crate) struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    /// Atlassian's `atl-traceid`, which support asks for.
+    pub request_id: Option<String>,
     pub text: JsString,
+}
+
+/// Why an attempt produced no response.
+pub(crate) enum Failure {
+    /// The transport failed; its description (not yet redacted).
+    Network(String),
+    /// The attempt's interrupt (timeout or the caller's abort) fired first.
+    Interrupted,
 }
 
 /// The fetch to call and the `this` to call it with (the global object for the global fetch,
@@ -31,9 +43,15 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// Awaits `value` if it is a promise (or any thenable), else takes it as it is.
-async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(Promise::resolve(&value)).await
+/// Awaits `value` (a promise, any thenable, or a plain value) unless `interrupt` fires first.
+async fn settle(value: JsValue, interrupt: &Interrupt) -> Result<JsValue, Failure> {
+    interrupt
+        .race(&Promise::resolve(&value))
+        .await
+        .map_err(|e| match e {
+            Some(e) => Failure::Network(describe(&e)),
+            None => Failure::Interrupted,
+        })
 }
 
 /// Calls `method` on `target` with no arguments.
@@ -44,8 +62,15 @@ fn call_method(target: &JsValue, method: &str) -> Result<JsValue, String> {
     }
 }
 
-/// Sends `request`; `Err` holds a transport failure's description (not yet redacted).
-pub(crate) async fn send(fetch: &Fetch, request: &Request) -> Result<RawResponse, String> {
+/// Sends `request` with `signal` as the fetch's own abort signal, racing each step against
+/// `interrupt`.
+pub(crate) async fn send(
+    fetch: &Fetch,
+    request: &Request,
+    signal: &AbortSignal,
+    interrupt: &Interrupt,
+) -> Result<RawResponse, Failure> {
+    let network = |m: &str| Failure::Network(m.to_owned());
     let init = Object::new();
     set(&init, "method", &JsValue::from_str(request.method));
     let headers = Object::new();
@@ -53,40 +78,49 @@ pub(crate) async fn send(fetch: &Fetch, request: &Request) -> Result<RawResponse
         set(&headers, name, &JsValue::from_str(value));
     }
     set(&init, "headers", &headers);
+    set(&init, "signal", signal);
 
     let pending = fetch
         .function
         .call2(&fetch.this, &JsValue::from_str(&request.url), &init)
-        .map_err(|e| describe(&e))?;
-    let response = settle(pending).await.map_err(|e| describe(&e))?;
+        .map_err(|e| Failure::Network(describe(&e)))?;
+    let response = settle(pending, interrupt).await?;
     if !response.is_object() {
-        return Err("fetch resolved to something that is not a response".to_owned());
+        return Err(network(
+            "fetch resolved to something that is not a response",
+        ));
     }
     let status = get(&response, "status")
         .as_f64()
         .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
-        .ok_or_else(|| "the fetch response has no valid status".to_owned())?
-        as u16;
-    let content_type = content_type(&response);
-    let text = settle(call_method(&response, "text")?)
-        .await
-        .map_err(|e| describe(&e))?;
+        .ok_or_else(|| network("the fetch response has no valid status"))? as u16;
+    let content_type = header(&response, "content-type");
+    let retry_after = header(&response, "retry-after");
+    let request_id = header(&response, "atl-traceid");
+    let text = settle(
+        call_method(&response, "text").map_err(Failure::Network)?,
+        interrupt,
+    )
+    .await?;
     let text = text
         .dyn_into::<JsString>()
-        .map_err(|_| "the fetch response's text() did not give a string".to_owned())?;
+        .map_err(|_| network("the fetch response's text() did not give a string"))?;
     Ok(RawResponse {
         status,
         content_type,
+        retry_after,
+        request_id,
         text,
     })
 }
 
-/// `response.headers.get("content-type")`, tolerating transports that expose no headers.
-fn content_type(response: &JsValue) -> Option<String> {
+/// `response.headers.get(name)`, tolerating transports that expose no headers (Forge's bridge
+/// strips some).
+fn header(response: &JsValue, name: &str) -> Option<String> {
     let headers = get(response, "headers");
     let getter = get(&headers, "get").dyn_into::<Function>().ok()?;
     getter
-        .call1(&headers, &JsValue::from_str("content-type"))
+        .call1(&headers, &JsValue::from_str(name))
         .ok()?
         .as_string()
 }

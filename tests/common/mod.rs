@@ -31,7 +31,7 @@ pub fn recording_fetch(calls: &Array, respond_body: &str) -> Function {
 
 pub fn client(fetch: &Function) -> ConfluenceClient {
     let options = json(&format!(
-        r#"{{"baseUrl":"https://example.atlassian.net","auth":{{"type":"basic","email":"me@example.com","apiToken":"{TOKEN}"}}}}"#
+        r#"{{"baseUrl":"https://example.atlassian.net","retry":false,"auth":{{"type":"basic","email":"me@example.com","apiToken":"{TOKEN}"}}}}"#
     ));
     Reflect::set(&options, &"fetch".into(), fetch).unwrap();
     ConfluenceClient::new(options).unwrap_or_else(|e| panic!("constructor threw {e:?}"))
@@ -324,6 +324,80 @@ pub async fn the_global_fetch_is_used_by_default(expect_kind: &str) {
     assert!(!message.contains("Illegal invocation"), "{message}");
 }
 
+pub async fn retryable_statuses_are_retried_and_counted() {
+    let calls = Array::new();
+    let fetch = recording_fetch(
+        &calls,
+        &format!(
+            "const h = {{ 'content-type': 'application/json', 'atl-traceid': 'trace-' + calls.length }}; \
+             return calls.length < 3 ? new Response('busy', {{ status: 503, headers: {{ 'retry-after': '0' }} }}) \
+             : new Response({USER:?}, {{ status: 200, headers: h }});"
+        ),
+    );
+    let options = json(
+        r#"{"baseUrl":"https://example.atlassian.net","retry":{"baseDelayMs":1,"maxDelayMs":10}}"#,
+    );
+    Reflect::set(&options, &"fetch".into(), &fetch).unwrap();
+    let client = ConfluenceClient::new(options).unwrap();
+    let user = settle(client.get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert_eq!(get(&user, "publicName").as_string().unwrap(), "Mia");
+    assert_eq!(calls.length(), 3);
+
+    // Out of retries: the last 503 is the error, with how many requests went out.
+    let calls = Array::new();
+    let fetch = recording_fetch(
+        &calls,
+        "return new Response('busy', { status: 503, headers: { 'atl-traceid': 'abc123' } });",
+    );
+    let options = json(r#"{"retry":{"maxRetries":2,"baseDelayMs":1,"maxDelayMs":5}}"#);
+    Reflect::set(&options, &"fetch".into(), &fetch).unwrap();
+    let client = ConfluenceClient::new(options).unwrap();
+    let err = settle(client.get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        check_error(&err, "http", 503),
+        "getCurrentUser: 503 Service Unavailable: busy"
+    );
+    assert_eq!(get(&err, "attempts").as_f64(), Some(3.0));
+    assert_eq!(
+        get(&err, "requestId").as_string().as_deref(),
+        Some("abc123")
+    );
+    assert_eq!(calls.length(), 3);
+}
+
+pub async fn an_abort_signal_stops_a_hanging_request() {
+    let calls = Array::new();
+    // Never settles: only the abort can end this call.
+    let fetch = recording_fetch(&calls, "return new Promise(() => {});");
+    let client = client(&fetch);
+    let controller = web_sys::AbortController::new().unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"signal".into(), &controller.signal()).unwrap();
+    let pending = client.get_current_user(JsValue::UNDEFINED, options.into());
+    // Let the call start and reach the (hanging) fetch before aborting it.
+    for _ in 0..20 {
+        if calls.length() > 0 {
+            break;
+        }
+        JsFuture::from(Promise::resolve(&JsValue::NULL)).await.unwrap();
+    }
+    assert_eq!(calls.length(), 1, "the request went out");
+    controller.abort();
+    let err = settle(pending).await.unwrap_err();
+    assert_eq!(check_error(&err, "aborted", 0), "getCurrentUser: aborted");
+    assert_eq!(get(&err, "attempts").as_f64(), Some(1.0));
+    let init = Array::from(&calls.get(0)).get(1);
+    let fetch_signal: web_sys::AbortSignal = get(&init, "signal").unchecked_into();
+    assert!(
+        fetch_signal.aborted(),
+        "the request in flight is aborted too"
+    );
+}
+
 macro_rules! skin_tests {
     ($global_fetch_kind:literal) => {
         #[wasm_bindgen_test]
@@ -357,6 +431,14 @@ macro_rules! skin_tests {
         #[wasm_bindgen_test]
         fn is_confluence_error_checks_the_shape() {
             common::is_confluence_error_checks_the_shape()
+        }
+        #[wasm_bindgen_test]
+        async fn retryable_statuses_are_retried_and_counted() {
+            common::retryable_statuses_are_retried_and_counted().await
+        }
+        #[wasm_bindgen_test]
+        async fn an_abort_signal_stops_a_hanging_request() {
+            common::an_abort_signal_stops_a_hanging_request().await
         }
         #[wasm_bindgen_test]
         async fn the_global_fetch_is_used_by_default() {

@@ -1,0 +1,135 @@
+//! A timer and/or an `AbortSignal` as one promise that rejects when either fires. Racing every
+//! await of an attempt against it bounds the attempt (timeout) and lets the caller cancel it,
+//! whatever the transport does with `init.signal`; awaiting it alone is an abortable sleep.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal};
+
+/// Why an interrupt fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fired {
+    Timer,
+    Aborted,
+}
+
+pub(crate) struct Interrupt {
+    promise: Promise,
+    fired: Rc<Cell<Option<Fired>>>,
+    timer: JsValue,
+    signal: Option<AbortSignal>,
+    // Kept alive while the timer or the listener may call them; released on drop, after both
+    // are unhooked.
+    on_timer: Option<Closure<dyn FnMut()>>,
+    on_abort: Option<Closure<dyn FnMut()>>,
+}
+
+fn global_fn(name: &str) -> Option<Function> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// Whether `signal` has already fired.
+pub(crate) fn is_aborted(signal: &AbortSignal) -> bool {
+    signal.aborted()
+}
+
+impl Interrupt {
+    /// Fires after `timer_ms` (if any) or when `signal` aborts (if given), whichever is first;
+    /// aborts `controller` (the attempt's own fetch signal) when it does.
+    pub(crate) fn new(
+        timer_ms: Option<u32>,
+        signal: Option<&AbortSignal>,
+        controller: Option<&AbortController>,
+    ) -> Self {
+        let fired = Rc::new(Cell::new(None));
+        let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
+        let promise = {
+            let slot = Rc::clone(&reject_slot);
+            Promise::new(&mut |_resolve, reject| slot.set(Some(reject)))
+        };
+        let fire = {
+            let fired = Rc::clone(&fired);
+            let controller = controller.cloned();
+            move |why: Fired| {
+                if fired.get().is_some() {
+                    return;
+                }
+                fired.set(Some(why));
+                if let Some(reject) = reject_slot.take() {
+                    let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("interrupted"));
+                }
+                if let Some(controller) = &controller {
+                    controller.abort();
+                }
+            }
+        };
+
+        let mut this = Interrupt {
+            promise,
+            fired,
+            timer: JsValue::UNDEFINED,
+            signal: signal.cloned(),
+            on_timer: None,
+            on_abort: None,
+        };
+        if let Some(signal) = signal {
+            let fire = fire.clone();
+            let on_abort = Closure::<dyn FnMut()>::new(move || fire(Fired::Aborted));
+            let _ =
+                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            this.on_abort = Some(on_abort);
+        }
+        if let Some(ms) = timer_ms {
+            let on_timer = Closure::<dyn FnMut()>::new(move || fire(Fired::Timer));
+            if let Some(set_timeout) = global_fn("setTimeout") {
+                this.timer = set_timeout
+                    .call2(&JsValue::NULL, on_timer.as_ref(), &JsValue::from(ms))
+                    .unwrap_or(JsValue::UNDEFINED);
+            }
+            this.on_timer = Some(on_timer);
+        }
+        this
+    }
+
+    /// What fired, if anything has.
+    pub(crate) fn fired(&self) -> Option<Fired> {
+        self.fired.get()
+    }
+
+    /// Awaits `work`, unless the interrupt fires first. `Err` holds the work's own rejection, or
+    /// `None` when the interrupt won.
+    pub(crate) async fn race(&self, work: &Promise) -> Result<JsValue, Option<JsValue>> {
+        let race = Promise::race(&Array::of2(work, &self.promise));
+        JsFuture::from(race).await.map_err(|e| match self.fired() {
+            Some(_) => None,
+            None => Some(e),
+        })
+    }
+
+    /// Waits until the interrupt fires and says why: the abortable sleep.
+    pub(crate) async fn wait(&self) -> Fired {
+        let _ = JsFuture::from(self.promise.clone()).await;
+        self.fired().unwrap_or(Fired::Timer)
+    }
+}
+
+impl Drop for Interrupt {
+    fn drop(&mut self) {
+        if !self.timer.is_undefined() {
+            if let Some(clear_timeout) = global_fn("clearTimeout") {
+                let _ = clear_timeout.call1(&JsValue::NULL, &self.timer);
+            }
+        }
+        if let (Some(signal), Some(on_abort)) = (&self.signal, &self.on_abort) {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+    }
+}
