@@ -51,7 +51,7 @@ pub struct ClientConfig {
     /// `scheme://host[:port][/path]` with no trailing slash, or empty for relative requests.
     base: String,
     authorization: Option<String>,
-    /// Every string that would give a credential away, longest first, for [`Self::redact`].
+    /// Every string that would give a credential away, for [`Self::redact`].
     secrets: Vec<String>,
 }
 
@@ -129,7 +129,6 @@ impl ClientConfig {
                 secrets.push(credential.to_owned());
             }
         }
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Ok(ClientConfig {
             base,
             authorization,
@@ -140,13 +139,7 @@ impl ClientConfig {
     /// Replaces every credential of this config found in `text` with `[REDACTED]`. Applied to
     /// everything an error carries, since transports and servers can echo URLs and headers.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "[REDACTED]");
-            }
-        }
-        out
+        redact(text, self.secrets.iter().map(String::as_str))
     }
 
     /// The normalized base URL (empty in relative mode).
@@ -195,20 +188,24 @@ fn authorization_header(auth: &Auth) -> Result<Option<String>, Error> {
             pair.push_str(api_token);
             Some(format!("Basic {}", base64(pair.as_bytes())))
         }
-        Auth::Bearer { token } => {
-            if token.is_empty() {
-                return Err(Error::invalid("auth.token must not be empty"));
-            }
-            // RFC 6750's b64token is visible ASCII; anything else (CR/LF above all) could
-            // split or forge a header, so it is refused without echoing the value.
-            if !token.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(Error::invalid(
-                    "auth.token must be visible ASCII without spaces or line breaks",
-                ));
-            }
-            Some(format!("Bearer {token}"))
-        }
+        Auth::Bearer { token } => Some(bearer_authorization(token)?),
     })
+}
+
+/// The `Authorization` value for an OAuth access token, refusing one that could split or
+/// forge a header. Used for fixed tokens and for each token a refresh callback returns.
+pub fn bearer_authorization(token: &str) -> Result<String, Error> {
+    if token.is_empty() {
+        return Err(Error::invalid("auth.token must not be empty"));
+    }
+    // RFC 6750's b64token is visible ASCII; anything else (CR/LF above all) could split or
+    // forge a header, so it is refused without echoing the value.
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "auth.token must be visible ASCII without spaces or line breaks",
+        ));
+    }
+    Ok(format!("Bearer {token}"))
 }
 
 fn normalize_base_url(url: &str) -> Result<String, Error> {
@@ -269,6 +266,38 @@ fn normalize_base_url(url: &str) -> Result<String, Error> {
     }
     out.push_str(path);
     Ok(out)
+}
+
+/// Replaces every occurrence of each secret in `text` with `[REDACTED]`, longest secrets
+/// first so a secret containing another is removed whole.
+pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut secrets: Vec<&str> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_owned();
+    for secret in secrets {
+        if out.contains(secret) {
+            out = out.replace(secret, "[REDACTED]");
+        }
+    }
+    out
+}
+
+/// A copy of `value` with `redact` applied to every string in it, keys included.
+pub fn redact_json(
+    value: &serde_json::Value,
+    redact: &dyn Fn(&str) -> String,
+) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| redact_json(v, redact)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (redact(k), redact_json(v, redact)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// Splits `host[:port]` (host may be a bracketed IPv6 literal); `None` when malformed.

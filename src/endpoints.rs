@@ -30,6 +30,22 @@ pub trait Endpoint {
     fn path_and_query(&self) -> Result<String, Error>;
 }
 
+/// An operation whose ids can be split over several requests (see [`crate::plan_bulk`]).
+pub trait BulkEndpoint: Endpoint + Clone {
+    /// The account ids asked for.
+    fn account_ids(&self) -> &[AccountId];
+    /// The same call for other ids.
+    fn with_account_ids(&self, ids: Vec<AccountId>) -> Self;
+}
+
+/// An operation paged by `start` and `limit`.
+pub trait PagedEndpoint: Endpoint + Clone {
+    /// The requested start (0 when omitted).
+    fn start(&self) -> i32;
+    /// The same call from another start.
+    fn with_start(&self, start: i32) -> Self;
+}
+
 /// Builds `path?name=value&...`, percent-encoding every name's value.
 struct Query {
     out: String,
@@ -353,6 +369,18 @@ impl Endpoint for GetBulkUserLookupParams {
     }
 }
 
+impl BulkEndpoint for GetBulkUserLookupParams {
+    fn account_ids(&self) -> &[AccountId] {
+        &self.account_ids
+    }
+    fn with_account_ids(&self, account_ids: Vec<AccountId>) -> Self {
+        GetBulkUserLookupParams {
+            account_ids,
+            ..self.clone()
+        }
+    }
+}
+
 /// Parameters of `getPrivacyUnsafeUserEmail` (`GET /wiki/rest/api/user/email`). Only apps
 /// approved by Atlassian may call it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -406,6 +434,27 @@ impl Endpoint for GetPrivacyUnsafeUserEmailBulkParams {
     }
 }
 
+impl BulkEndpoint for GetPrivacyUnsafeUserEmailBulkParams {
+    fn account_ids(&self) -> &[AccountId] {
+        &self.account_ids
+    }
+    fn with_account_ids(&self, account_ids: Vec<AccountId>) -> Self {
+        GetPrivacyUnsafeUserEmailBulkParams { account_ids }
+    }
+}
+
+impl PagedEndpoint for GetGroupMembershipsForUserParams {
+    fn start(&self) -> i32 {
+        self.start.unwrap_or(0)
+    }
+    fn with_start(&self, start: i32) -> Self {
+        GetGroupMembershipsForUserParams {
+            start: Some(start),
+            ..self.clone()
+        }
+    }
+}
+
 /// Parameters of `getBulkUserMigration` (`GET /wiki/rest/api/user/bulk/migration`, deprecated
 /// by Atlassian): give exactly one of `keys` or `usernames`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -446,6 +495,18 @@ impl GetBulkUserMigrationParams {
             return Err(Error::invalid(format!("{field}[{i}] must not be empty")));
         }
         Ok((name, values))
+    }
+}
+
+impl PagedEndpoint for GetBulkUserMigrationParams {
+    fn start(&self) -> i32 {
+        self.start.unwrap_or(0)
+    }
+    fn with_start(&self, start: i32) -> Self {
+        GetBulkUserMigrationParams {
+            start: Some(start),
+            ..self.clone()
+        }
     }
 }
 

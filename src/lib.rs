@@ -40,11 +40,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bulk;
 mod config;
 mod encode;
 mod endpoints;
 mod error;
 pub mod models;
+mod paging;
 mod response;
 mod retry;
 #[cfg(target_arch = "wasm32")]
@@ -52,8 +54,10 @@ mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{is_confluence_error, ConfluenceClient};
 
-pub use config::{Auth, ClientConfig, Request};
+pub use bulk::{plan_bulk, BulkPlan, MAX_BULK_URL_LEN};
+pub use config::{bearer_authorization, redact, redact_json, Auth, ClientConfig, Request};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
-pub use response::{decode_response, parse_error};
+pub use paging::next_start;
+pub use response::{decode_response, decode_response_redacted, parse_error, parse_error_redacted};
 pub use retry::{decide, is_retryable_status, parse_retry_after, Decision, Outcome, RetryPolicy};

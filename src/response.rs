@@ -17,8 +17,19 @@ pub fn decode_response<E: Endpoint>(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<E::Output, Error> {
+    decode_response_redacted::<E>(status, content_type, body, &|s| s.to_owned())
+}
+
+/// [`decode_response`], applying `redact` to an error's message before it is cut to length,
+/// so a credential the server echoed cannot survive in part.
+pub fn decode_response_redacted<E: Endpoint>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    redact: &dyn Fn(&str) -> String,
+) -> Result<E::Output, Error> {
     if !(200..300).contains(&status) {
-        return Err(parse_error(status, content_type, body));
+        return Err(parse_error_redacted(status, content_type, body, redact));
     }
     decode_json(status, content_type, body, E::ARRAY_RESPONSE)
 }
@@ -99,10 +110,20 @@ fn is_json_content_type(content_type: &str) -> bool {
 /// body of OAuth scope failures, a Jira-style `{errorMessages: [...]}`, or plain text / HTML
 /// (cut to a sane length).
 pub fn parse_error(status: u16, content_type: Option<&str>, body: &[u8]) -> Error {
+    parse_error_redacted(status, content_type, body, &|s| s.to_owned())
+}
+
+/// [`parse_error`], applying `redact` to the message before it is cut to length.
+pub fn parse_error_redacted(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    redact: &dyn Fn(&str) -> String,
+) -> Error {
     let json: Option<Value> = serde_json::from_slice(body).ok();
     let message = match &json {
-        Some(value) => json_message(value),
-        None => text_message(content_type, body),
+        Some(value) => json_message(value, redact),
+        None => text_message(content_type, body, redact),
     };
     Error::Http {
         status,
@@ -118,7 +139,7 @@ fn nonempty(v: Option<&Value>) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn json_message(body: &Value) -> Option<String> {
+fn json_message(body: &Value, redact: &dyn Fn(&str) -> String) -> Option<String> {
     let translations: Vec<&str> = body
         .pointer("/data/errors")
         .and_then(Value::as_array)
@@ -148,7 +169,7 @@ fn json_message(body: &Value) -> Option<String> {
             None => message = Some(extra.to_owned()),
         }
     }
-    message.map(|m| truncate(&m, MAX_TEXT_MESSAGE * 4))
+    message.map(|m| truncate(&redact(&m), MAX_TEXT_MESSAGE * 4))
 }
 
 /// Confluence often prefixes its messages with the Java exception's class name
@@ -166,14 +187,18 @@ fn strip_java_exception_prefix(message: &str) -> &str {
     message
 }
 
-fn text_message(content_type: Option<&str>, body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
+fn text_message(
+    content_type: Option<&str>,
+    body: &[u8],
+    redact: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    let text = redact(&String::from_utf8_lossy(body));
     let is_html = content_type.is_some_and(|ct| media_type(ct) == "text/html")
         || text.trim_start().starts_with('<');
     let text = if is_html {
         html_title(&text).map(|t| format!("HTML page: {t}"))?
     } else {
-        text.into_owned()
+        text
     };
     let cleaned: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!cleaned.is_empty()).then(|| truncate(&cleaned, MAX_TEXT_MESSAGE))
@@ -300,6 +325,25 @@ mod tests {
         assert!(http_message(500, Some("text/plain"), &multibyte)
             .unwrap()
             .starts_with("éé"));
+    }
+
+    #[test]
+    fn messages_are_redacted_before_they_are_cut() {
+        let token = "SECRET-TOKEN-123";
+        let redact = |s: &str| crate::redact(s, [token]);
+        // The token straddles the 300-character cut of a text body.
+        let text = format!("{}{token} tail", "x".repeat(MAX_TEXT_MESSAGE - 5));
+        let err = parse_error_redacted(502, Some("text/plain"), text.as_bytes(), &redact);
+        let shown = err.to_string();
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("xxx[REDA"), "{shown}");
+        // In a JSON message the token may be escaped (`\/`) and only match once parsed.
+        let body = format!(
+            r#"{{"message":"{}SECRET\u002dTOKEN-123"}}"#,
+            "y".repeat(MAX_TEXT_MESSAGE * 4 - 4)
+        );
+        let err = parse_error_redacted(400, JSON, body.as_bytes(), &redact);
+        assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 
     #[test]

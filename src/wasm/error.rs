@@ -61,6 +61,8 @@ pub(crate) struct Context<'a> {
     pub attempts: u32,
     pub retry_after_ms: Option<u64>,
     pub request_id: Option<&'a str>,
+    /// A credential beyond the config's own: the token a refresh callback returned.
+    pub secret: Option<&'a str>,
 }
 
 impl Context<'_> {
@@ -73,7 +75,15 @@ impl Context<'_> {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
+            secret: None,
         }
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The same context, also redacting `secret`.
+    pub(crate) fn with_secret(self, secret: Option<&'a str>) -> Context<'a> {
+        Context { secret, ..self }
     }
 }
 
@@ -82,17 +92,19 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// The JS error for `err`. `body_text` is the raw error body, parsed into `body` when the core
-/// found it to be JSON. Every string passes through `config.redact` when a config exists.
+/// The JS error for `err`. Every string it carries, and every string in the JSON body, passes
+/// through redaction of the config's credentials and the context's extra secret.
 pub(crate) fn to_js_error(
     config: Option<&ClientConfig>,
     ctx: &Context<'_>,
     err: &Error,
-    body_text: Option<&str>,
 ) -> JsValue {
-    let redact = |s: &str| match config {
-        Some(config) => config.redact(s),
-        None => s.to_owned(),
+    let redact = |s: &str| {
+        let once = match config {
+            Some(config) => config.redact(s),
+            None => s.to_owned(),
+        };
+        crate::redact(&once, ctx.secret)
     };
     let error = js_sys::Error::new(&redact(&format!("{}: {err}", ctx.operation)));
     error.set_name("ConfluenceError");
@@ -101,9 +113,17 @@ pub(crate) fn to_js_error(
     set(&error, "operation", &JsValue::from_str(ctx.operation));
     set(&error, "method", &JsValue::from_str(ctx.method));
     set(&error, "url", &JsValue::from_str(&redact(ctx.url)));
-    let body = match (err, body_text) {
-        (Error::Http { body: Some(_), .. }, Some(text)) => {
-            JSON::parse(&redact(text)).unwrap_or(JsValue::UNDEFINED)
+    // The body is redacted value by value after parsing: a proxy that escapes `/` or `=` in
+    // its JSON would hide a credential from a search of the raw text.
+    let body = match err {
+        Error::Http {
+            body: Some(body), ..
+        } => {
+            let clean = crate::redact_json(body, &redact);
+            serde_json::to_string(&clean)
+                .ok()
+                .and_then(|text| JSON::parse(&text).ok())
+                .unwrap_or(JsValue::UNDEFINED)
         }
         _ => JsValue::UNDEFINED,
     };

@@ -35,11 +35,6 @@ fn global_fn(name: &str) -> Option<Function> {
         .ok()
 }
 
-/// Whether `signal` has already fired.
-pub(crate) fn is_aborted(signal: &AbortSignal) -> bool {
-    signal.aborted()
-}
-
 impl Interrupt {
     /// Fires after `timer_ms` (if any) or when `signal` aborts (if given), whichever is first;
     /// aborts `controller` (the attempt's own fetch signal) when it does.

@@ -16,6 +16,8 @@ pub(crate) struct RawResponse {
     pub retry_after: Option<String>,
     /// Atlassian's `atl-traceid`, which support asks for.
     pub request_id: Option<String>,
+    /// The rate-limit headers present, by their canonical names.
+    pub rate_limit: Vec<(&'static str, String)>,
     pub text: JsString,
 }
 
@@ -97,22 +99,50 @@ pub(crate) async fn send(
     let content_type = header(&response, "content-type");
     let retry_after = header(&response, "retry-after");
     let request_id = header(&response, "atl-traceid");
-    let text = settle(
-        call_method(&response, "text").map_err(Failure::Network)?,
-        interrupt,
-    )
-    .await?;
-    let text = text
+    let rate_limit = RATE_LIMIT_HEADERS
+        .iter()
+        .filter_map(|name| header(&response, name).map(|value| (*name, value)))
+        .collect();
+    let text = if get(&response, "text").is_function() {
+        settle(
+            call_method(&response, "text").map_err(Failure::Network)?,
+            interrupt,
+        )
+        .await?
         .dyn_into::<JsString>()
-        .map_err(|_| network("the fetch response's text() did not give a string"))?;
+        .map_err(|_| network("the fetch response's text() did not give a string"))?
+    } else {
+        // Transports that only offer bytes (arrayBuffer) are read as UTF-8.
+        let pending = call_method(&response, "arrayBuffer")
+            .map_err(|_| network("the fetch response has neither text() nor arrayBuffer()"))?;
+        let buffer = settle(pending, interrupt).await?;
+        if !buffer.is_instance_of::<js_sys::ArrayBuffer>() {
+            return Err(network(
+                "the fetch response's arrayBuffer() did not give an ArrayBuffer",
+            ));
+        }
+        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        JsString::from(String::from_utf8_lossy(&bytes).as_ref())
+    };
     Ok(RawResponse {
         status,
         content_type,
         retry_after,
         request_id,
+        rate_limit,
         text,
     })
 }
+
+/// The rate-limit headers Confluence Cloud sends, reported to the `onResponse` hook.
+const RATE_LIMIT_HEADERS: [&str; 6] = [
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-NearLimit",
+    "RateLimit-Reason",
+];
 
 /// `response.headers.get(name)`, tolerating transports that expose no headers (Forge's bridge
 /// strips some).

@@ -383,7 +383,9 @@ pub async fn an_abort_signal_stops_a_hanging_request() {
         if calls.length() > 0 {
             break;
         }
-        JsFuture::from(Promise::resolve(&JsValue::NULL)).await.unwrap();
+        JsFuture::from(Promise::resolve(&JsValue::NULL))
+            .await
+            .unwrap();
     }
     assert_eq!(calls.length(), 1, "the request went out");
     controller.abort();

@@ -1,0 +1,487 @@
+//! Running one call: validation, then attempts with timeouts, retries and hooks, then the
+//! validated body or a `ConfluenceError`; and bulk lookups fanned out over several requests.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{AbortController, AbortSignal};
+
+use super::error::{to_js_error, Context};
+use super::interrupt::{Fired, Interrupt};
+use super::json_parse;
+use super::options::{call_signal, from_js, get, Settings, MAX_TIMER_MS};
+use super::transport::{self, describe, Failure, RawResponse};
+use crate::{
+    bearer_authorization, decide, decode_response_redacted, is_retryable_status, parse_retry_after,
+    plan_bulk, BulkEndpoint, Decision, Endpoint, Error, Outcome, Request, BULK_LOOKUP_MAX_IDS,
+    MAX_BULK_URL_LEN,
+};
+
+/// What `onRequest` receives.
+#[derive(Serialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestInfo<'a> {
+    /// The operationId, e.g. `getUser`.
+    pub operation: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The request URL (never with credentials).
+    pub url: &'a str,
+    /// 1 for the first request of the call, 2 for the first retry, ...
+    pub attempt: u32,
+}
+
+/// What `onResponse` receives: every HTTP response, including ones that will be retried.
+#[derive(Serialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseInfo<'a> {
+    /// The operationId.
+    pub operation: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The request URL.
+    pub url: &'a str,
+    /// Which attempt this answers.
+    pub attempt: u32,
+    /// The HTTP status.
+    pub status: u16,
+    /// Milliseconds from sending to the whole body having arrived.
+    pub elapsed_ms: f64,
+    /// The rate-limit headers present (`Retry-After`, `X-RateLimit-Limit`,
+    /// `X-RateLimit-Remaining`, `X-RateLimit-Reset`, `X-RateLimit-NearLimit`,
+    /// `RateLimit-Reason`), by those names.
+    #[tsify(type = "Record<string, string>")]
+    pub rate_limit: std::collections::BTreeMap<&'a str, &'a str>,
+}
+
+/// What `onRetry` receives, before the wait.
+#[derive(Serialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryInfo<'a> {
+    /// The operationId.
+    pub operation: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The request URL.
+    pub url: &'a str,
+    /// The attempt that failed.
+    pub attempt: u32,
+    /// Its status, or 0 for a network failure or timeout.
+    pub status: u16,
+    /// `"status"`, `"network"` or `"timeout"`.
+    pub reason: &'a str,
+    /// How long the client waits before the next attempt.
+    pub delay_ms: u64,
+}
+
+/// Calls a hook with `info`; whatever the hook does (throw, return a rejected promise) stays
+/// out of the call.
+fn call_hook<T: Serialize>(hook: &Option<Function>, info: &T) {
+    let Some(hook) = hook else { return };
+    let Ok(json) = serde_json::to_string(info) else {
+        return;
+    };
+    let Ok(value) = json_parse(&js_sys::JsString::from(json.as_str())) else {
+        return;
+    };
+    if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &value) {
+        // A rejected promise from a hook is handled here, with the built-in `Boolean` as the
+        // handler: it takes any reason, never throws, and needs no closure kept alive.
+        if let (Ok(catch), Ok(boolean)) = (
+            get(&returned, "catch").dyn_into::<Function>(),
+            get(&js_sys::global(), "Boolean").dyn_into::<Function>(),
+        ) {
+            let _ = catch.call1(&returned, &boolean);
+        }
+    }
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Response(RawResponse),
+    Failed(Failure),
+    Aborted,
+}
+
+pub(crate) struct Inner {
+    pub settings: Settings,
+}
+
+impl Inner {
+    fn error(&self, ctx: &Context<'_>, err: &Error) -> JsValue {
+        to_js_error(Some(&self.settings.config), ctx, err)
+    }
+
+    pub(crate) fn refused(&self, operation: &'static str, message: String) -> JsValue {
+        self.error(&Context::refused(operation), &Error::invalid(message))
+    }
+
+    /// Parses and validates a call's params and options; nothing is sent on failure.
+    pub(crate) fn prepare<E: Endpoint + DeserializeOwned>(
+        &self,
+        params: &JsValue,
+        options: &JsValue,
+    ) -> Result<(E, Option<AbortSignal>), JsValue> {
+        let refused = |m: String| self.refused(E::OPERATION, m);
+        let signal = call_signal(options).map_err(refused)?;
+        let params: E = from_js(params).map_err(|m| refused(format!("params{m}")))?;
+        Ok((params, signal))
+    }
+
+    pub(crate) fn request_for<E: Endpoint>(&self, params: &E) -> Result<Request, JsValue> {
+        self.settings.config.request(params).map_err(|e| match e {
+            Error::InvalidArgument { message } => self.refused(E::OPERATION, message),
+            other => self.refused(E::OPERATION, other.to_string()),
+        })
+    }
+
+    /// Validates, sends (with retries) and decodes one call.
+    pub(crate) async fn run<E: Endpoint + DeserializeOwned>(
+        &self,
+        params: &JsValue,
+        options: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let (params, signal) = self.prepare::<E>(params, options)?;
+        let request = self.request_for(&params)?;
+        self.execute::<E>(request, signal.as_ref()).await
+    }
+
+    /// The bearer token of a token function, awaited; `Err` is the message of the failure.
+    async fn current_token(&self, source: &Function) -> Result<String, String> {
+        let value = source
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| format!("auth.token threw: {}", describe(&e)))?;
+        let value = JsFuture::from(Promise::resolve(&value))
+            .await
+            .map_err(|e| format!("auth.token rejected: {}", describe(&e)))?;
+        value
+            .as_string()
+            .ok_or_else(|| "auth.token must return a string".to_owned())
+    }
+
+    /// Sends `request` until it succeeds, fails for good, or the signal fires.
+    pub(crate) async fn execute<E: Endpoint>(
+        &self,
+        mut request: Request,
+        signal: Option<&AbortSignal>,
+    ) -> Result<JsValue, JsValue> {
+        let mut token = None;
+        if let Some(source) = &self.settings.token_source {
+            let got = self.current_token(source).await;
+            let header = got
+                .clone()
+                .and_then(|t| bearer_authorization(&t).map_err(|e| e.to_string()));
+            let ctx = Context::refused(E::OPERATION).with_secret(got.as_deref().ok());
+            match header {
+                Ok(value) => request.headers.push(("Authorization", value)),
+                Err(message) => return Err(self.error(&ctx, &Error::invalid(message))),
+            }
+            token = got.ok();
+        }
+        let url = request.url.clone();
+        let mut ctx = Context {
+            operation: E::OPERATION,
+            method: request.method,
+            url: &url,
+            attempts: 0,
+            retry_after_ms: None,
+            request_id: None,
+            secret: token.as_deref(),
+        };
+        if signal.is_some_and(AbortSignal::aborted) {
+            return Err(self.error(&ctx, &Error::Aborted));
+        }
+        let hooks = &self.settings.hooks;
+        loop {
+            ctx.attempts += 1;
+            call_hook(
+                &hooks.on_request,
+                &RequestInfo {
+                    operation: E::OPERATION,
+                    method: request.method,
+                    url: &url,
+                    attempt: ctx.attempts,
+                },
+            );
+            let sent_at = js_sys::Date::now();
+            let (failure, status, retry_after) = match self.attempt(&request, signal).await {
+                Attempt::Aborted => return Err(self.error(&ctx, &Error::Aborted)),
+                Attempt::Response(response) => {
+                    call_hook(
+                        &hooks.on_response,
+                        &ResponseInfo {
+                            operation: E::OPERATION,
+                            method: request.method,
+                            url: &url,
+                            attempt: ctx.attempts,
+                            status: response.status,
+                            elapsed_ms: js_sys::Date::now() - sent_at,
+                            rate_limit: response
+                                .rate_limit
+                                .iter()
+                                .map(|(k, v)| (*k, v.as_str()))
+                                .collect(),
+                        },
+                    );
+                    if !is_retryable_status(response.status) {
+                        return self.finish::<E>(&mut ctx, &response);
+                    }
+                    let outcome = Outcome::Status {
+                        status: response.status,
+                        retry_after: response.retry_after.as_deref(),
+                    };
+                    match self.decide(ctx.attempts, outcome) {
+                        Decision::GiveUp => return self.finish::<E>(&mut ctx, &response),
+                        Decision::RetryAfter { delay_ms } => (None, response.status, delay_ms),
+                    }
+                }
+                Attempt::Failed(failure) => {
+                    let err = match failure {
+                        Failure::Network(message) => Error::Network { message },
+                        Failure::Interrupted => Error::Timeout {
+                            timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
+                        },
+                    };
+                    match self.decide(ctx.attempts, Outcome::NoResponse) {
+                        Decision::GiveUp => return Err(self.error(&ctx, &err)),
+                        Decision::RetryAfter { delay_ms } => (Some(err), 0, delay_ms),
+                    }
+                }
+            };
+            let reason = match &failure {
+                None => "status",
+                Some(Error::Timeout { .. }) => "timeout",
+                Some(_) => "network",
+            };
+            call_hook(
+                &hooks.on_retry,
+                &RetryInfo {
+                    operation: E::OPERATION,
+                    method: request.method,
+                    url: &url,
+                    attempt: ctx.attempts,
+                    status,
+                    reason,
+                    delay_ms: retry_after,
+                },
+            );
+            if self.sleep(retry_after, signal).await.is_err() {
+                return Err(self.error(&ctx, &Error::Aborted));
+            }
+        }
+    }
+
+    /// Sends one request, bounded by the timeout and the caller's signal.
+    async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
+        let controller = match AbortController::new() {
+            Ok(c) => c,
+            Err(e) => return Attempt::Failed(Failure::Network(describe(&e))),
+        };
+        let interrupt = Interrupt::new(self.settings.timeout_ms, signal, Some(&controller));
+        match transport::send(
+            &self.settings.fetch,
+            request,
+            &controller.signal(),
+            &interrupt,
+        )
+        .await
+        {
+            Ok(response) => Attempt::Response(response),
+            Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
+            Err(failure) => Attempt::Failed(failure),
+        }
+    }
+
+    fn decide(&self, attempts: u32, outcome: Outcome<'_>) -> Decision {
+        decide(
+            &self.settings.retry,
+            attempts,
+            outcome,
+            js_sys::Date::now() as u64,
+            js_sys::Math::random(),
+        )
+    }
+
+    /// Waits `ms`, or fails at once when the caller's signal aborts.
+    async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
+        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None);
+        match interrupt.wait().await {
+            Fired::Timer => Ok(()),
+            Fired::Aborted => Err(()),
+        }
+    }
+
+    /// Turns the final response into the result: the validated body, or the error.
+    fn finish<'a, E: Endpoint>(
+        &self,
+        ctx: &mut Context<'a>,
+        response: &'a RawResponse,
+    ) -> Result<JsValue, JsValue> {
+        ctx.request_id = response.request_id.as_deref();
+        ctx.retry_after_ms = response
+            .retry_after
+            .as_deref()
+            .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
+        let text = response.text.as_string().unwrap_or_default();
+        let config = &self.settings.config;
+        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret);
+        // The core validates the body against the model; JS's own JSON.parse then builds the
+        // objects, which is far cheaper than building them from Rust one property at a time.
+        match decode_response_redacted::<E>(
+            response.status,
+            response.content_type.as_deref(),
+            text.as_bytes(),
+            &redact,
+        ) {
+            Ok(_validated) => json_parse(&response.text).map_err(|_| {
+                let err = Error::Decode {
+                    status: response.status,
+                    path: ".".to_owned(),
+                    message: "the body is not valid JSON".to_owned(),
+                };
+                self.error(ctx, &err)
+            }),
+            Err(err) => Err(self.error(ctx, &err)),
+        }
+    }
+}
+
+/// How a bulk operation's response holds its records: `results` of an object, or the array
+/// itself.
+pub(crate) trait BulkShape: BulkEndpoint + DeserializeOwned + 'static {
+    /// The records of one response.
+    fn records(response: &JsValue) -> Array;
+    /// The merged response: the first response with `records` in place of its own.
+    fn assemble(first: JsValue, records: Array) -> JsValue;
+}
+
+impl BulkShape for crate::GetBulkUserLookupParams {
+    fn records(response: &JsValue) -> Array {
+        get(response, "results").unchecked_into()
+    }
+    fn assemble(first: JsValue, records: Array) -> JsValue {
+        let size = JsValue::from(records.length());
+        let _ = js_sys::Reflect::set(&first, &"results".into(), &records);
+        let _ = js_sys::Reflect::set(&first, &"size".into(), &size);
+        let _ = js_sys::Reflect::set(&first, &"start".into(), &JsValue::from(0));
+        first
+    }
+}
+
+impl BulkShape for crate::GetPrivacyUnsafeUserEmailBulkParams {
+    fn records(response: &JsValue) -> Array {
+        response.clone().unchecked_into()
+    }
+    fn assemble(_first: JsValue, records: Array) -> JsValue {
+        records.into()
+    }
+}
+
+/// A bulk call: any number of ids, split into requests of at most 200 ids and short URLs,
+/// at most `concurrency` in flight, each distinct id asked once, results merged in input order.
+pub(crate) async fn run_bulk<E: BulkShape>(
+    inner: Rc<Inner>,
+    params: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (params, signal) = inner.prepare::<E>(&params, &options)?;
+    let ids = params.account_ids();
+    // The URL of one request minus its ids: what every chunk's URL starts with.
+    let probe = params.with_account_ids(vec!["x".into()]);
+    let fixed_len = inner.request_for(&probe)?.url.len() - 1;
+    let plan = plan_bulk(ids, BULK_LOOKUP_MAX_IDS, fixed_len, MAX_BULK_URL_LEN).map_err(|e| {
+        inner.refused(
+            E::OPERATION,
+            e.to_string()
+                .trim_start_matches("invalid argument: ")
+                .to_owned(),
+        )
+    })?;
+    let requests = plan
+        .chunks
+        .iter()
+        .map(|range| {
+            inner.request_for(&params.with_account_ids(plan.unique[range.clone()].to_vec()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if requests.len() == 1 {
+        let request = requests
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| unreachable!());
+        return inner.execute::<E>(request, signal.as_ref()).await;
+    }
+
+    let total = requests.len();
+    let queue = Rc::new(RefCell::new(requests.into_iter().enumerate()));
+    let results: Rc<RefCell<Vec<Option<JsValue>>>> = Rc::new(RefCell::new(vec![None; total]));
+    let failed = Rc::new(Cell::new(false));
+    let workers = Array::new();
+    for _ in 0..inner.settings.concurrency.min(total) {
+        let (inner, queue, results, failed, signal) = (
+            Rc::clone(&inner),
+            Rc::clone(&queue),
+            Rc::clone(&results),
+            Rc::clone(&failed),
+            signal.clone(),
+        );
+        workers.push(&future_to_promise(async move {
+            loop {
+                if failed.get() {
+                    return Ok(JsValue::UNDEFINED);
+                }
+                let next = queue.borrow_mut().next();
+                let Some((index, request)) = next else {
+                    return Ok(JsValue::UNDEFINED);
+                };
+                match inner.execute::<E>(request, signal.as_ref()).await {
+                    Ok(value) => results.borrow_mut()[index] = Some(value),
+                    Err(err) => {
+                        failed.set(true);
+                        return Err(err);
+                    }
+                }
+            }
+        }));
+    }
+    if let Err(err) = JsFuture::from(Promise::all(&workers)).await {
+        let done: usize = results
+            .borrow()
+            .iter()
+            .zip(&plan.chunks)
+            .filter(|(r, _)| r.is_some())
+            .map(|(_, range)| range.len())
+            .sum();
+        let message = get(&err, "message").as_string().unwrap_or_default();
+        let note = format!(
+            "{message} ({done} of {} ids were looked up before this failure)",
+            plan.unique.len()
+        );
+        let _ = js_sys::Reflect::set(&err, &"message".into(), &note.into());
+        return Err(err);
+    }
+
+    // Merge: each distinct id's record, in the order the ids were given.
+    let responses: Vec<JsValue> = results.borrow_mut().drain(..).flatten().collect();
+    let mut by_id = std::collections::HashMap::new();
+    for response in &responses {
+        for record in E::records(response).iter() {
+            if let Some(id) = get(&record, "accountId").as_string() {
+                by_id.entry(id).or_insert(record);
+            }
+        }
+    }
+    let merged = Array::new();
+    for id in &plan.unique {
+        if let Some(record) = by_id.remove(id.as_str()) {
+            merged.push(&record);
+        }
+    }
+    let first = responses.into_iter().next().unwrap_or(JsValue::UNDEFINED);
+    Ok(E::assemble(first, merged))
+}
