@@ -22,7 +22,7 @@ pub struct BulkPlan {
 
 /// Plans the requests for `ids`: validates each id (non-empty, no comma: the ids travel as one
 /// comma-separated parameter), drops repeats, and cuts the rest into chunks of at most
-/// `max_ids` whose URL (`fixed_len` bytes plus the encoded ids and their commas) stays within
+/// `max_ids` whose URL (`fixed_len` bytes plus the encoded ids and their commas) stays under
 /// `max_url_len`.
 pub fn plan_bulk(
     ids: &[AccountId],
@@ -49,7 +49,8 @@ pub fn plan_bulk(
             unique.push(id.clone());
         }
     }
-    let budget = max_url_len.saturating_sub(fixed_len);
+    // The most bytes of ids (with their commas) a URL under `max_url_len` can hold.
+    let budget = max_url_len.saturating_sub(fixed_len).saturating_sub(1);
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut used = 0;
@@ -126,6 +127,18 @@ mod tests {
             .collect();
         let plan = plan_bulk(&wide, 200, 0, 2500).unwrap();
         assert_eq!(plan.chunks, vec![0..2, 2..4, 4..6, 6..8, 8..10]);
+    }
+
+    #[test]
+    fn a_url_of_exactly_the_limit_is_split() {
+        // 10 fixed bytes + "aaaa,bbbb" = 19 bytes: under 20 fits, exactly 19 with a limit of
+        // 19 does not.
+        let list: Vec<AccountId> = ["aaaa", "bbbb"].into_iter().map(AccountId::from).collect();
+        assert_eq!(plan_bulk(&list, 200, 10, 20).unwrap().chunks, vec![0..2]);
+        assert_eq!(
+            plan_bulk(&list, 200, 10, 19).unwrap().chunks,
+            vec![0..1, 1..2]
+        );
     }
 
     #[test]

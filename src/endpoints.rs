@@ -13,6 +13,7 @@ use crate::models::{
     AccountId, AccountIdEmailRecord, BulkUserLookupArray, GroupArrayWithLinks, MigratedUserArray,
     User, UserAnonymous,
 };
+use crate::schema::{self, Shape};
 
 /// An operation of the user API: its params validate themselves and produce the request path.
 pub trait Endpoint {
@@ -20,9 +21,10 @@ pub trait Endpoint {
     const OPERATION: &'static str;
     /// The model a 2xx response decodes into.
     type Output: DeserializeOwned;
-    /// Whether the 2xx body is a JSON array (else an object). Checked before decoding, since
-    /// serde's derived structs would otherwise also accept an array of their fields in order.
-    const ARRAY_RESPONSE: bool = false;
+    /// The shape of a 2xx body, which [`crate::validate`] checks (the same rules as `Output`).
+    const SHAPE: &'static Shape;
+    /// Whether the 2xx body is a JSON array (else an object).
+    const ARRAY_RESPONSE: bool = matches!(Self::SHAPE, Shape::Array(_));
     /// Checks every parameter; the error names the one that is wrong.
     fn validate(&self) -> Result<(), Error>;
     /// Validates, then returns the path below `/wiki/rest/api` with its query, e.g.
@@ -36,6 +38,10 @@ pub trait BulkEndpoint: Endpoint + Clone {
     fn account_ids(&self) -> &[AccountId];
     /// The same call for other ids.
     fn with_account_ids(&self, ids: Vec<AccountId>) -> Self;
+    /// The most records the whole call returns, when the caller set one.
+    fn result_limit(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// An operation paged by `start` and `limit`.
@@ -229,6 +235,7 @@ pub struct GetUserParams {
 impl Endpoint for GetUserParams {
     const OPERATION: &'static str = "getUser";
     type Output = User;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::USER);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id("accountId", &self.account_id)
@@ -256,6 +263,7 @@ pub struct GetAnonymousUserParams {
 impl Endpoint for GetAnonymousUserParams {
     const OPERATION: &'static str = "getAnonymousUser";
     type Output = UserAnonymous;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::USER_ANONYMOUS);
 
     fn validate(&self) -> Result<(), Error> {
         Ok(())
@@ -281,6 +289,7 @@ pub struct GetCurrentUserParams {
 impl Endpoint for GetCurrentUserParams {
     const OPERATION: &'static str = "getCurrentUser";
     type Output = User;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::USER);
 
     fn validate(&self) -> Result<(), Error> {
         Ok(())
@@ -311,6 +320,7 @@ pub struct GetGroupMembershipsForUserParams {
 impl Endpoint for GetGroupMembershipsForUserParams {
     const OPERATION: &'static str = "getGroupMembershipsForUser";
     type Output = GroupArrayWithLinks;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::GROUP_ARRAY_WITH_LINKS);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id("accountId", &self.account_id)?;
@@ -346,6 +356,7 @@ pub struct GetBulkUserLookupParams {
 impl Endpoint for GetBulkUserLookupParams {
     const OPERATION: &'static str = "getBulkUserLookup";
     type Output = BulkUserLookupArray;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::BULK_USER_LOOKUP_ARRAY);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id_list(&self.account_ids)?;
@@ -379,6 +390,9 @@ impl BulkEndpoint for GetBulkUserLookupParams {
             ..self.clone()
         }
     }
+    fn result_limit(&self) -> Option<usize> {
+        self.limit.and_then(|l| usize::try_from(l).ok())
+    }
 }
 
 /// Parameters of `getPrivacyUnsafeUserEmail` (`GET /wiki/rest/api/user/email`). Only apps
@@ -394,6 +408,7 @@ pub struct GetPrivacyUnsafeUserEmailParams {
 impl Endpoint for GetPrivacyUnsafeUserEmailParams {
     const OPERATION: &'static str = "getPrivacyUnsafeUserEmail";
     type Output = AccountIdEmailRecord;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::ACCOUNT_ID_EMAIL_RECORD);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id("accountId", &self.account_id)
@@ -420,7 +435,7 @@ pub struct GetPrivacyUnsafeUserEmailBulkParams {
 impl Endpoint for GetPrivacyUnsafeUserEmailBulkParams {
     const OPERATION: &'static str = "getPrivacyUnsafeUserEmailBulk";
     type Output = Vec<AccountIdEmailRecord>;
-    const ARRAY_RESPONSE: bool = true;
+    const SHAPE: &'static Shape = &Shape::Array(&Shape::Object(&schema::ACCOUNT_ID_EMAIL_RECORD));
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id_list(&self.account_ids)
@@ -513,6 +528,7 @@ impl PagedEndpoint for GetBulkUserMigrationParams {
 impl Endpoint for GetBulkUserMigrationParams {
     const OPERATION: &'static str = "getBulkUserMigration";
     type Output = MigratedUserArray;
+    const SHAPE: &'static Shape = &Shape::Object(&schema::MIGRATED_USER_ARRAY);
 
     fn validate(&self) -> Result<(), Error> {
         self.lookup()?;

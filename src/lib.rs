@@ -49,6 +49,8 @@ pub mod models;
 mod paging;
 mod response;
 mod retry;
+pub mod schema;
+mod validate;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
@@ -59,5 +61,8 @@ pub use config::{bearer_authorization, redact, redact_json, Auth, ClientConfig, 
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
 pub use paging::next_start;
-pub use response::{decode_response, decode_response_redacted, parse_error, parse_error_redacted};
+pub use response::{
+    decode_response, parse_error, parse_error_redacted, validate_body, validate_response,
+};
 pub use retry::{decide, is_retryable_status, parse_retry_after, Decision, Outcome, RetryPolicy};
+pub use validate::{validate, Invalid};

@@ -1,10 +1,10 @@
 //! Turning a response (status, content type, body bytes) into a model or an [`Error`].
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::endpoints::Endpoint;
 use crate::error::Error;
+use crate::schema::Shape;
 
 /// The longest human message taken from a non-JSON error body, in characters.
 const MAX_TEXT_MESSAGE: usize = 300;
@@ -17,30 +17,48 @@ pub fn decode_response<E: Endpoint>(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<E::Output, Error> {
-    decode_response_redacted::<E>(status, content_type, body, &|s| s.to_owned())
+    validate_response::<E>(status, content_type, body, &|s| s.to_owned())?;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: E::Output = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = match e.path().to_string() {
+            // serde_path_to_error says "?" when the failure is at the root.
+            p if p == "?" => ".".to_owned(),
+            p => p,
+        };
+        Error::Decode {
+            status,
+            path,
+            message: e.into_inner().to_string(),
+        }
+    })?;
+    Ok(value)
 }
 
-/// [`decode_response`], applying `redact` to an error's message before it is cut to length,
-/// so a credential the server echoed cannot survive in part.
-pub fn decode_response_redacted<E: Endpoint>(
+/// Checks the response to a call of `E` without building the model: `Ok` for a 2xx body that
+/// [`decode_response`] would decode (the same shape rules, see [`crate::validate`]), else the
+/// error it would give. `redact` is applied to an error's message before it is cut to length,
+/// so a credential the server echoed cannot survive in part. The wasm build uses this, then
+/// lets JavaScript's `JSON.parse` build the objects.
+pub fn validate_response<E: Endpoint>(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
     redact: &dyn Fn(&str) -> String,
-) -> Result<E::Output, Error> {
-    if !(200..300).contains(&status) {
-        return Err(parse_error_redacted(status, content_type, body, redact));
-    }
-    decode_json(status, content_type, body, E::ARRAY_RESPONSE)
+) -> Result<(), Error> {
+    validate_body(status, content_type, body, E::SHAPE, redact)
 }
 
-/// Decodes a 2xx body into `T`, naming the JSON path of the first mismatch.
-fn decode_json<T: DeserializeOwned>(
+/// [`validate_response`] for a body of `shape`, whatever the operation.
+pub fn validate_body(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
-    array: bool,
-) -> Result<T, Error> {
+    shape: &Shape,
+    redact: &dyn Fn(&str) -> String,
+) -> Result<(), Error> {
+    if !(200..300).contains(&status) {
+        return Err(parse_error_redacted(status, content_type, body, redact));
+    }
     let whole = |message: String| Error::Decode {
         status,
         path: ".".to_owned(),
@@ -54,39 +72,16 @@ fn decode_json<T: DeserializeOwned>(
             )));
         }
     }
-    let (open, expected) = if array {
-        (b'[', "an array")
-    } else {
-        (b'{', "an object")
-    };
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => return Err(whole("the body is empty".to_owned())),
-        // Any other JSON value still goes to serde, whose message names what it found.
-        Some(&first) if first == b'[' || first == b'{' => {
-            if first != open {
-                return Err(whole(format!(
-                    "expected {expected}, found {}",
-                    if array { "an object" } else { "an array" }
-                )));
-            }
-        }
-        Some(_) => {}
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(whole("the body is empty".to_owned()));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = match e.path().to_string() {
-            // serde_path_to_error says "?" when the failure is at the root.
-            p if p == "?" => ".".to_owned(),
-            p => p,
-        };
-        Error::Decode {
-            status,
-            path,
-            message: e.into_inner().to_string(),
-        }
-    })?;
-    de.end().map_err(|e| whole(e.to_string()))?;
-    Ok(value)
+    let text =
+        std::str::from_utf8(body).map_err(|_| whole("the body is not valid UTF-8".to_owned()))?;
+    crate::validate(text, shape).map_err(|invalid| Error::Decode {
+        status,
+        path: invalid.path,
+        message: invalid.message,
+    })
 }
 
 /// The media type without parameters, lowercased, e.g. `text/html`.
@@ -379,10 +374,7 @@ mod tests {
                 br#"{"accountId":"a","email":null}"#,
             ));
         assert_eq!((status, path.as_str()), (200, "email"));
-        assert!(
-            message.starts_with("invalid type: null, expected a string"),
-            "{message}"
-        );
+        assert_eq!(message, "expected a string, found null");
 
         let (_, path, message) =
             decode_error(decode_response::<GetPrivacyUnsafeUserEmailBulkParams>(
@@ -395,7 +387,7 @@ mod tests {
 
         let (_, path, message) = decode_error(decode_response::<GetUserParams>(200, JSON, b"null"));
         assert_eq!(path, ".");
-        assert!(message.contains("invalid type: null"), "{message}");
+        assert_eq!(message, "expected an object, found null");
 
         let (_, path, message) = decode_error(decode_response::<GetUserParams>(
             200,
@@ -403,7 +395,7 @@ mod tests {
             b"{\"type\":\"known\"",
         ));
         assert_eq!(path, ".");
-        assert!(message.contains("EOF"), "{message}");
+        assert_eq!(message, "the body ends too early (truncated?)");
 
         let (_, _, message) = decode_error(decode_response::<GetUserParams>(200, JSON, b" \n "));
         assert_eq!(message, "the body is empty");
@@ -423,7 +415,10 @@ mod tests {
             None,
             b"<html>login</html>",
         ));
-        assert!(message.starts_with("expected value"), "{message}");
+        assert_eq!(
+            message,
+            "expected an object, found something that is not JSON"
+        );
 
         let (_, path, message) = decode_error(decode_response::<GetUserParams>(
             200,
@@ -453,10 +448,7 @@ mod tests {
         ));
         assert_eq!(message, "expected an array, found an object");
         let (_, _, message) = decode_error(decode_response::<GetUserParams>(200, JSON, b"42"));
-        assert!(
-            message.starts_with("invalid type: integer `42`"),
-            "{message}"
-        );
+        assert_eq!(message, "expected an object, found a number");
     }
 
     #[test]
@@ -468,7 +460,7 @@ mod tests {
         let (_, path, message) =
             decode_error(decode_response::<GetUserParams>(200, JSON, body.as_bytes()));
         assert!(message.contains("recursion limit"), "{message}");
-        assert!(path.starts_with("_links.self.a[0][0]"), "{path}");
+        assert_eq!(path, "_links.self");
         // Inside an unknown field: skipped without recursion, so it decodes.
         let body = format!(r#"{{"type":"known","publicName":"p","x":{nested}}}"#);
         let user = decode_response::<GetUserParams>(200, JSON, body.as_bytes()).unwrap();

@@ -16,9 +16,10 @@ use super::interrupt::{Fired, Interrupt};
 use super::json_parse;
 use super::options::{call_signal, from_js, get, Settings, MAX_TIMER_MS};
 use super::transport::{self, describe, Failure, RawResponse};
+use crate::schema::Shape;
 use crate::{
-    bearer_authorization, decide, decode_response_redacted, is_retryable_status, parse_retry_after,
-    plan_bulk, BulkEndpoint, Decision, Endpoint, Error, Outcome, Request, BULK_LOOKUP_MAX_IDS,
+    bearer_authorization, decide, is_retryable_status, parse_retry_after, plan_bulk, validate_body,
+    BulkEndpoint, Decision, Endpoint, Error, Outcome, Request, BULK_LOOKUP_MAX_IDS,
     MAX_BULK_URL_LEN,
 };
 
@@ -101,6 +102,23 @@ fn call_hook<T: Serialize>(hook: &Option<Function>, info: &T) {
     }
 }
 
+/// What the request loop needs to know of an operation (kept out of the generic parameter so
+/// the loop, and the future it is, exist once in the binary rather than once per operation).
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    pub name: &'static str,
+    pub shape: &'static Shape,
+}
+
+impl Op {
+    pub(crate) fn of<E: Endpoint>() -> Op {
+        Op {
+            name: E::OPERATION,
+            shape: E::SHAPE,
+        }
+    }
+}
+
 /// How one attempt ended.
 enum Attempt {
     Response(RawResponse),
@@ -140,15 +158,14 @@ impl Inner {
         })
     }
 
-    /// Validates, sends (with retries) and decodes one call.
-    pub(crate) async fn run<E: Endpoint + DeserializeOwned>(
+    /// Parses and validates a call and builds its request; nothing is sent on failure.
+    pub(crate) fn prepare_call<E: Endpoint + DeserializeOwned>(
         &self,
         params: &JsValue,
         options: &JsValue,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<(Request, Option<AbortSignal>), JsValue> {
         let (params, signal) = self.prepare::<E>(params, options)?;
-        let request = self.request_for(&params)?;
-        self.execute::<E>(request, signal.as_ref()).await
+        Ok((self.request_for(&params)?, signal))
     }
 
     /// The bearer token of a token function, awaited; `Err` is the message of the failure.
@@ -165,57 +182,63 @@ impl Inner {
     }
 
     /// Sends `request` until it succeeds, fails for good, or the signal fires.
-    pub(crate) async fn execute<E: Endpoint>(
+    pub(crate) async fn execute(
         &self,
-        mut request: Request,
+        op: Op,
+        request: Request,
         signal: Option<&AbortSignal>,
     ) -> Result<JsValue, JsValue> {
-        let mut token = None;
-        if let Some(source) = &self.settings.token_source {
-            let got = self.current_token(source).await;
-            let header = got
-                .clone()
-                .and_then(|t| bearer_authorization(&t).map_err(|e| e.to_string()));
-            let ctx = Context::refused(E::OPERATION).with_secret(got.as_deref().ok());
-            match header {
-                Ok(value) => request.headers.push(("Authorization", value)),
-                Err(message) => return Err(self.error(&ctx, &Error::invalid(message))),
-            }
-            token = got.ok();
-        }
         let url = request.url.clone();
         let mut ctx = Context {
-            operation: E::OPERATION,
+            operation: op.name,
             method: request.method,
             url: &url,
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            secret: token.as_deref(),
+            secret: None,
         };
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(self.error(&ctx, &Error::Aborted));
         }
         let hooks = &self.settings.hooks;
         loop {
+            let mut attempt_request = std::borrow::Cow::Borrowed(&request);
+            // With a token function, each attempt asks it for the current token, so a token
+            // refreshed during a backoff wait is the one the retry sends.
+            if let Some(source) = &self.settings.token_source {
+                let got = self.current_token(source).await;
+                let header = got
+                    .clone()
+                    .and_then(|t| bearer_authorization(&t).map_err(|e| e.to_string()));
+                ctx.secret = got.ok();
+                match header {
+                    Ok(value) => attempt_request
+                        .to_mut()
+                        .headers
+                        .push(("Authorization", value)),
+                    Err(message) => return Err(self.error(&ctx, &Error::invalid(message))),
+                }
+            }
             ctx.attempts += 1;
             call_hook(
                 &hooks.on_request,
                 &RequestInfo {
-                    operation: E::OPERATION,
+                    operation: op.name,
                     method: request.method,
                     url: &url,
                     attempt: ctx.attempts,
                 },
             );
             let sent_at = js_sys::Date::now();
-            let (failure, status, retry_after) = match self.attempt(&request, signal).await {
+            let (failure, status, retry_after) = match self.attempt(&attempt_request, signal).await
+            {
                 Attempt::Aborted => return Err(self.error(&ctx, &Error::Aborted)),
                 Attempt::Response(response) => {
                     call_hook(
                         &hooks.on_response,
                         &ResponseInfo {
-                            operation: E::OPERATION,
+                            operation: op.name,
                             method: request.method,
                             url: &url,
                             attempt: ctx.attempts,
@@ -229,14 +252,14 @@ impl Inner {
                         },
                     );
                     if !is_retryable_status(response.status) {
-                        return self.finish::<E>(&mut ctx, &response);
+                        return self.finish(op, &mut ctx, &response);
                     }
                     let outcome = Outcome::Status {
                         status: response.status,
                         retry_after: response.retry_after.as_deref(),
                     };
                     match self.decide(ctx.attempts, outcome) {
-                        Decision::GiveUp => return self.finish::<E>(&mut ctx, &response),
+                        Decision::GiveUp => return self.finish(op, &mut ctx, &response),
                         Decision::RetryAfter { delay_ms } => (None, response.status, delay_ms),
                     }
                 }
@@ -261,7 +284,7 @@ impl Inner {
             call_hook(
                 &hooks.on_retry,
                 &RetryInfo {
-                    operation: E::OPERATION,
+                    operation: op.name,
                     method: request.method,
                     url: &url,
                     attempt: ctx.attempts,
@@ -288,6 +311,7 @@ impl Inner {
             request,
             &controller.signal(),
             &interrupt,
+            self.settings.hooks.on_response.is_some(),
         )
         .await
         {
@@ -317,8 +341,9 @@ impl Inner {
     }
 
     /// Turns the final response into the result: the validated body, or the error.
-    fn finish<'a, E: Endpoint>(
+    fn finish<'a>(
         &self,
+        op: Op,
         ctx: &mut Context<'a>,
         response: &'a RawResponse,
     ) -> Result<JsValue, JsValue> {
@@ -329,16 +354,17 @@ impl Inner {
             .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
         let text = response.text.as_string().unwrap_or_default();
         let config = &self.settings.config;
-        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret);
+        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
         // The core validates the body against the model; JS's own JSON.parse then builds the
         // objects, which is far cheaper than building them from Rust one property at a time.
-        match decode_response_redacted::<E>(
+        match validate_body(
             response.status,
             response.content_type.as_deref(),
             text.as_bytes(),
+            op.shape,
             &redact,
         ) {
-            Ok(_validated) => json_parse(&response.text).map_err(|_| {
+            Ok(()) => json_parse(&response.text).map_err(|_| {
                 let err = Error::Decode {
                     status: response.status,
                     path: ".".to_owned(),
@@ -356,19 +382,21 @@ impl Inner {
 pub(crate) trait BulkShape: BulkEndpoint + DeserializeOwned + 'static {
     /// The records of one response.
     fn records(response: &JsValue) -> Array;
-    /// The merged response: the first response with `records` in place of its own.
-    fn assemble(first: JsValue, records: Array) -> JsValue;
+    /// The merged response: the first response with `records` in place of its own; `limit`
+    /// is the call's own (or, when it set none, how many distinct ids it asked for).
+    fn assemble(first: JsValue, records: Array, limit: usize) -> JsValue;
 }
 
 impl BulkShape for crate::GetBulkUserLookupParams {
     fn records(response: &JsValue) -> Array {
         get(response, "results").unchecked_into()
     }
-    fn assemble(first: JsValue, records: Array) -> JsValue {
+    fn assemble(first: JsValue, records: Array, limit: usize) -> JsValue {
         let size = JsValue::from(records.length());
         let _ = js_sys::Reflect::set(&first, &"results".into(), &records);
         let _ = js_sys::Reflect::set(&first, &"size".into(), &size);
         let _ = js_sys::Reflect::set(&first, &"start".into(), &JsValue::from(0));
+        let _ = js_sys::Reflect::set(&first, &"limit".into(), &JsValue::from(limit as f64));
         first
     }
 }
@@ -377,7 +405,7 @@ impl BulkShape for crate::GetPrivacyUnsafeUserEmailBulkParams {
     fn records(response: &JsValue) -> Array {
         response.clone().unchecked_into()
     }
-    fn assemble(_first: JsValue, records: Array) -> JsValue {
+    fn assemble(_first: JsValue, records: Array, _limit: usize) -> JsValue {
         records.into()
     }
 }
@@ -390,13 +418,14 @@ pub(crate) async fn run_bulk<E: BulkShape>(
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let (params, signal) = inner.prepare::<E>(&params, &options)?;
+    let op = Op::of::<E>();
     let ids = params.account_ids();
     // The URL of one request minus its ids: what every chunk's URL starts with.
     let probe = params.with_account_ids(vec!["x".into()]);
     let fixed_len = inner.request_for(&probe)?.url.len() - 1;
     let plan = plan_bulk(ids, BULK_LOOKUP_MAX_IDS, fixed_len, MAX_BULK_URL_LEN).map_err(|e| {
         inner.refused(
-            E::OPERATION,
+            op.name,
             e.to_string()
                 .trim_start_matches("invalid argument: ")
                 .to_owned(),
@@ -414,7 +443,7 @@ pub(crate) async fn run_bulk<E: BulkShape>(
             .into_iter()
             .next()
             .unwrap_or_else(|| unreachable!());
-        return inner.execute::<E>(request, signal.as_ref()).await;
+        return inner.execute(op, request, signal.as_ref()).await;
     }
 
     let total = requests.len();
@@ -439,7 +468,7 @@ pub(crate) async fn run_bulk<E: BulkShape>(
                 let Some((index, request)) = next else {
                     return Ok(JsValue::UNDEFINED);
                 };
-                match inner.execute::<E>(request, signal.as_ref()).await {
+                match inner.execute(op, request, signal.as_ref()).await {
                     Ok(value) => results.borrow_mut()[index] = Some(value),
                     Err(err) => {
                         failed.set(true);
@@ -476,12 +505,18 @@ pub(crate) async fn run_bulk<E: BulkShape>(
             }
         }
     }
+    // A `limit` counts for the whole call: each request carries it, and the merged result keeps
+    // the first `limit` records in input order.
+    let limit = params.result_limit().unwrap_or(plan.unique.len());
     let merged = Array::new();
     for id in &plan.unique {
+        if merged.length() as usize >= limit {
+            break;
+        }
         if let Some(record) = by_id.remove(id.as_str()) {
             merged.push(&record);
         }
     }
     let first = responses.into_iter().next().unwrap_or(JsValue::UNDEFINED);
-    Ok(E::assemble(first, merged))
+    Ok(E::assemble(first, merged, limit))
 }

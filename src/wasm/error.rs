@@ -62,7 +62,7 @@ pub(crate) struct Context<'a> {
     pub retry_after_ms: Option<u64>,
     pub request_id: Option<&'a str>,
     /// A credential beyond the config's own: the token a refresh callback returned.
-    pub secret: Option<&'a str>,
+    pub secret: Option<String>,
 }
 
 impl Context<'_> {
@@ -77,13 +77,6 @@ impl Context<'_> {
             request_id: None,
             secret: None,
         }
-    }
-}
-
-impl<'a> Context<'a> {
-    /// The same context, also redacting `secret`.
-    pub(crate) fn with_secret(self, secret: Option<&'a str>) -> Context<'a> {
-        Context { secret, ..self }
     }
 }
 
@@ -104,7 +97,7 @@ pub(crate) fn to_js_error(
             Some(config) => config.redact(s),
             None => s.to_owned(),
         };
-        crate::redact(&once, ctx.secret)
+        crate::redact(&once, ctx.secret.as_deref())
     };
     let error = js_sys::Error::new(&redact(&format!("{}: {err}", ctx.operation)));
     error.set_name("ConfluenceError");

@@ -20,10 +20,11 @@ use crate::{
     GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
     GetPrivacyUnsafeUserEmailParams, GetUserParams,
 };
-use call::{run_bulk, BulkShape, Inner};
+use call::{run_bulk, BulkShape, Inner, Op};
 pub use error::is_confluence_error;
 use error::{to_js_error, Context};
 use options::{get, Settings};
+use web_sys::AbortSignal;
 
 #[wasm_bindgen]
 extern "C" {
@@ -31,6 +32,18 @@ extern "C" {
     /// copy the body back out of wasm memory.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+}
+
+/// Sends a prepared call. Not generic, so its future exists once in the binary.
+fn send(
+    inner: Rc<Inner>,
+    op: Op,
+    prepared: Result<(crate::Request, Option<AbortSignal>), JsValue>,
+) -> Promise {
+    future_to_promise(async move {
+        let (request, signal) = prepared?;
+        inner.execute(op, request, signal.as_ref()).await
+    })
 }
 
 /// Every string under `options.auth` but its `type` and `email` (or `auth` itself when it is a
@@ -112,8 +125,8 @@ impl ConfluenceClient {
     where
         E: Endpoint + DeserializeOwned + 'static,
     {
-        let inner = Rc::clone(&self.inner);
-        future_to_promise(async move { inner.run::<E>(&params, &options).await })
+        let prepared = self.inner.prepare_call::<E>(&params, &options);
+        send(Rc::clone(&self.inner), Op::of::<E>(), prepared)
     }
 
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {

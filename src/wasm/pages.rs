@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-use super::call::Inner;
+use super::call::{Inner, Op};
 use super::options::get;
 use crate::{
     next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, PagedEndpoint,
@@ -78,7 +78,9 @@ impl<E: PagedEndpoint + DeserializeOwned + 'static> Pages<E> {
                     return Ok(iter_result(None));
                 };
                 let request = inner.request_for(&params)?;
-                let page = inner.execute::<E>(request, signal.as_ref()).await?;
+                let page = inner
+                    .execute(Op::of::<E>(), request, signal.as_ref())
+                    .await?;
                 let results: Array = get(&page, "results").unchecked_into();
                 let has_next = !get(&get(&page, "_links"), "next").is_undefined();
                 let start = get(&page, "start").as_f64().unwrap_or(0.0) as i32;

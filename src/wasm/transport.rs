@@ -66,11 +66,13 @@ fn call_method(target: &JsValue, method: &str) -> Result<JsValue, String> {
 
 /// Sends `request` with `signal` as the fetch's own abort signal, racing each step against
 /// `interrupt`.
+/// `rate_limit`: whether to read the rate-limit headers (only a hook wants them).
 pub(crate) async fn send(
     fetch: &Fetch,
     request: &Request,
     signal: &AbortSignal,
     interrupt: &Interrupt,
+    rate_limit: bool,
 ) -> Result<RawResponse, Failure> {
     let network = |m: &str| Failure::Network(m.to_owned());
     let init = Object::new();
@@ -99,10 +101,13 @@ pub(crate) async fn send(
     let content_type = header(&response, "content-type");
     let retry_after = header(&response, "retry-after");
     let request_id = header(&response, "atl-traceid");
-    let rate_limit = RATE_LIMIT_HEADERS
-        .iter()
-        .filter_map(|name| header(&response, name).map(|value| (*name, value)))
-        .collect();
+    let rate_limit = match rate_limit {
+        true => RATE_LIMIT_HEADERS
+            .iter()
+            .filter_map(|name| header(&response, name).map(|value| (*name, value)))
+            .collect(),
+        false => Vec::new(),
+    };
     let text = if get(&response, "text").is_function() {
         settle(
             call_method(&response, "text").map_err(Failure::Network)?,

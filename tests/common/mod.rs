@@ -181,7 +181,7 @@ pub async fn a_malformed_body_is_a_decode_error_and_the_instance_survives() {
         message.starts_with("getCurrentUser: invalid response body at "),
         "{message}"
     );
-    assert!(message.contains("EOF while parsing"), "{message}");
+    assert!(message.contains("found the end of the body"), "{message}");
     let user = settle(client.get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
         .await
         .unwrap();
