@@ -1262,7 +1262,8 @@ describe("secrets: no error surface holds the credential", { concurrency: true }
       ["timeout: a hang", "timeout", () => (fake.enqueue(F.hang()), mk({ timeout: 1000, retry: false }).getCurrentUser()), true],
       ["timeout: a body echoing the header dripped too slowly", "timeout", () => (
         fake.enqueue((req, res) => F.drip(`{"message":"${req.headers.authorization} ${TOKEN}"}`, 50)(req, res)),
-        mk({ timeout: 300, retry: false }).getCurrentUser()
+        // The drip takes ~6 s; 1.5 s leaves a loaded machine time to connect before it fires.
+        mk({ timeout: 1500, retry: false }).getCurrentUser()
       ), true],
       // aborted
       ["aborted: abort during a hang with a reason naming the token and the header", "aborted", async () => {

@@ -104,6 +104,20 @@ const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(root, "Cargo
 pkg.version = cargoVersion;
 writeFileSync(join(out, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
 copyFileSync(join(here, "README.md"), join(out, "README.md"));
+copyFileSync(join(here, "ADAPTERS.md"), join(out, "ADAPTERS.md"));
+
+// The host adapters are plain JS over the hosts' SDK objects, written as an ES module with no
+// imports; the CommonJS copy is that module with its exports rewritten.
+const adapters = readFileSync(join(here, "adapters.js"), "utf8");
+copyFileSync(join(here, "adapters.js"), join(out, "adapters.js"));
+copyFileSync(join(here, "adapters.d.ts"), join(out, "adapters.d.ts"));
+copyFileSync(join(here, "adapters.d.ts"), join(out, "adapters.d.cts"));
+const exported = [...adapters.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
+writeFileSync(
+  join(out, "adapters.cjs"),
+  `${banner}"use strict";\n${adapters.replace(/^export (async )?function /gm, "$1function ")}\nmodule.exports = { ${exported.join(", ")} };\n`,
+);
+mkdirSync(join(out, "bin"), { recursive: true });
+copyFileSync(join(here, "bin", "cli.mjs"), join(out, "bin", "cli.mjs"));
 for (const dir of ["node", "web"]) rmSync(join(out, dir, ".gitignore"), { force: true });
-mkdirSync(out, { recursive: true });
 console.log(`build: ${out} (exports: ${names})`);
