@@ -343,7 +343,8 @@ impl Endpoint for GetGroupMembershipsForUserParams {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetBulkUserLookupParams {
-    /// The account ids to look up (at most 200), sent as one comma-separated `accountId`.
+    /// The account ids to look up, sent as one comma-separated `accountId`. One request takes
+    /// at most 200; the JS client splits longer lists over several requests.
     pub account_ids: Vec<AccountId>,
     /// Properties to expand on every user.
     #[serde(default)]
