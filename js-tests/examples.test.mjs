@@ -544,7 +544,8 @@ async function startVite(dir, args) {
   const port = await closedPort();
   const child = spawn(process.execPath, [VITE_BIN, ...args, "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
     cwd: dir,
-    env: { ...process.env, CONFLUENCE_BASE_URL: fake.url, CONFLUENCE_EMAIL: CREDENTIALS.email, CONFLUENCE_API_TOKEN: CREDENTIALS.apiToken, CONFLUENCE_OAUTH_TOKEN: "" },
+    // NO_COLOR: under CI=true Vite colours its banner, which puts escape codes inside the URL.
+    env: { ...process.env, NO_COLOR: "1", CONFLUENCE_BASE_URL: fake.url, CONFLUENCE_EMAIL: CREDENTIALS.email, CONFLUENCE_API_TOKEN: CREDENTIALS.apiToken, CONFLUENCE_OAUTH_TOKEN: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -553,7 +554,8 @@ async function startVite(dir, args) {
     const timer = setTimeout(() => reject(new Error(`vite ${args.join(" ")} did not start:\n${output}`)), 20_000);
     const onData = (chunk) => {
       output += chunk;
-      if (output.includes(`127.0.0.1:${port}`)) {
+      // Escape codes are stripped too, in case a Vite version ignores NO_COLOR.
+      if (output.replace(/\x1b\[[0-9;]*m/g, "").includes(`127.0.0.1:${port}`)) {
         clearTimeout(timer);
         resolve();
       }
