@@ -551,7 +551,11 @@ async function startVite(dir, args) {
   let output = "";
   const exited = new Promise((resolve) => child.once("exit", resolve));
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vite ${args.join(" ")} did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // A server left running would keep this test process, and so the whole run, alive.
+      child.kill("SIGKILL");
+      reject(new Error(`vite ${args.join(" ")} did not start:\n${output}`));
+    }, 20_000);
     const onData = (chunk) => {
       output += chunk;
       // Escape codes are stripped too, in case a Vite version ignores NO_COLOR.

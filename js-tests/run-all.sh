@@ -30,7 +30,8 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 step wasm-node cargo test --target wasm32-unknown-unknown --lib --test node
 CHROMEDRIVER=/usr/bin/chromedriver step wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
 step package build_package
-step js node --test --test-reporter=tap js-tests/
+# Bounded, so a hung server in some suite fails the run in minutes rather than holding CI.
+step js timeout --kill-after=10 1500 node --test --test-timeout=600000 --test-reporter=tap js-tests/
 
 # Totals over every runner: cargo's "test result:" lines and node's TAP "# pass"/"# fail".
 read -r passed failed < <(cat "$LOGS"/rust-*.log "$LOGS"/wasm-*.log \
