@@ -26,6 +26,8 @@ step fmt cargo fmt --all -- --check
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step rust-native cargo test
+# The property suite (over a million generated cases) runs optimised to fit the CI budget.
+step rust-properties cargo test --release --test properties
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 step wasm-node cargo test --target wasm32-unknown-unknown --lib --test node
 CHROMEDRIVER=/usr/bin/chromedriver step wasm-chromium cargo test --target wasm32-unknown-unknown --test browser

@@ -35,6 +35,8 @@ pub fn plan_bulk(
     }
     let mut seen: HashMap<&str, ()> = HashMap::with_capacity(ids.len());
     let mut unique = Vec::with_capacity(ids.len());
+    // Where each distinct id stands in the caller's list, for messages.
+    let mut positions = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         let s = id.as_str();
         if s.is_empty() {
@@ -47,6 +49,7 @@ pub fn plan_bulk(
         }
         if seen.insert(s, ()).is_none() {
             unique.push(id.clone());
+            positions.push(i);
         }
     }
     // The most bytes of ids (with their commas) a URL under `max_url_len` can hold.
@@ -61,7 +64,8 @@ pub fn plan_bulk(
         let cost = encoded.len() + usize::from(i > start);
         if encoded.len() > budget {
             return Err(Error::invalid(format!(
-                "accountIds[{i}] is too long to fit in a request URL of {max_url_len} characters"
+                "accountIds[{}] is too long to fit in a request URL of {max_url_len} characters",
+                positions[i]
             )));
         }
         if i - start == max_ids || used + cost > budget {
@@ -169,5 +173,9 @@ mod tests {
         assert!(e(&["a", "b,c"]).contains("accountIds[1] contains a comma"));
         let huge = "x".repeat(9000);
         assert!(e(&["a", &huge]).contains("accountIds[1] is too long"));
+        assert!(
+            e(&["a", "a", &huge]).contains("accountIds[2] is too long"),
+            "the caller's index"
+        );
     }
 }

@@ -247,7 +247,12 @@ fn normalize_base_url(url: &str) -> Result<String, Error> {
     let path_ok = path
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@%/".contains(&b));
-    if !path_ok {
+    let escapes_ok = path.match_indices('%').all(|(i, _)| {
+        path.as_bytes()
+            .get(i + 1..i + 3)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !path_ok || !escapes_ok {
         return Err(bad(
             "has characters in its path that must be percent-encoded",
         ));
@@ -441,6 +446,8 @@ mod tests {
             ("https://[zz]", "invalid host"),
             ("https://exämple.net", "invalid host"),
             ("https://x.net/a\"b", "percent-encoded"),
+            ("https://x.net/a%zz", "percent-encoded"),
+            ("https://x.net/a%4", "percent-encoded"),
         ];
         for (url, expected) in cases {
             let err = base(url).unwrap_err();

@@ -195,7 +195,9 @@ fn text_message(
     } else {
         text
     };
-    let cleaned: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Redacted again after collapsing whitespace: a line break in an echoed credential that
+    // holds a space becomes that space here.
+    let cleaned = redact(&text.split_whitespace().collect::<Vec<_>>().join(" "));
     (!cleaned.is_empty()).then(|| truncate(&cleaned, MAX_TEXT_MESSAGE))
 }
 

@@ -62,7 +62,7 @@ impl<'a> Validator<'a> {
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(k);
+                    path.push_str(&shown(k));
                 }
                 Seg::Index(i) => {
                     path.push('[');
@@ -217,7 +217,7 @@ impl<'a> Validator<'a> {
                 match object.fields.iter().position(|f| f.name == key) {
                     Some(n) => {
                         if seen & (1 << n) != 0 {
-                            return Err(self.fail(format!("duplicate field `{key}`")));
+                            return Err(self.fail(format!("duplicate field `{}`", shown(&key))));
                         }
                         seen |= 1 << n;
                         self.path.push(Seg::Key(key));
@@ -528,7 +528,7 @@ impl<'a> Validator<'a> {
     fn number(&mut self, parsed: bool) -> R {
         let (_, text) = self.number_text()?;
         if parsed && !text.parse::<f64>().is_ok_and(f64::is_finite) {
-            return Err(self.fail(format!("number {text} is out of range")));
+            return Err(self.fail(format!("number {} is out of range", shown(text))));
         }
         Ok(())
     }
@@ -541,13 +541,38 @@ impl<'a> Validator<'a> {
         }
         let (integer, text) = self.number_text()?;
         if !integer || text == "-0" {
-            return Err(self.fail(format!("expected an integer, found the number {text}")));
+            return Err(self.fail(format!(
+                "expected an integer, found the number {}",
+                shown(text)
+            )));
         }
         match text.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(()),
-            _ => Err(self.fail(format!("integer {text} is out of range for {what}"))),
+            _ => Err(self.fail(format!(
+                "integer {} is out of range for {what}",
+                shown(text)
+            ))),
         }
     }
+}
+
+/// Text from the body as it may appear in a message: control characters escaped and long
+/// text cut, so a hostile body cannot make an error message huge or unprintable.
+fn shown(text: &str) -> String {
+    const MAX: usize = 64;
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The largest integer a JS number holds exactly, 2^53 − 1.
@@ -729,6 +754,21 @@ mod tests {
             deep(125)
         ))
         .is_err());
+    }
+
+    #[test]
+    fn messages_stay_short_and_printable() {
+        let huge = "9".repeat(100_000);
+        let (_, message) = err(user(&format!(
+            r#"{{"type":"k","profilePicture":{{"path":"p","width":{huge},"height":1,"isDefault":true}}}}"#
+        )));
+        assert!(message.len() < 200, "{}", message.len());
+        let key = r"k\u0001".repeat(50);
+        let (path, _) = err(user(&format!(r#"{{"type":"k","_links":{{"{key}":5}}}}"#)));
+        assert!(
+            path.len() < 512 && !path.chars().any(char::is_control),
+            "{path:?}"
+        );
     }
 
     #[test]
