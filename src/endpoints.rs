@@ -23,8 +23,6 @@ pub trait Endpoint {
     type Output: DeserializeOwned;
     /// The shape of a 2xx body, which [`crate::validate`] checks (the same rules as `Output`).
     const SHAPE: &'static Shape;
-    /// Whether the 2xx body is a JSON array (else an object).
-    const ARRAY_RESPONSE: bool = matches!(Self::SHAPE, Shape::Array(_));
     /// Checks every parameter; the error names the one that is wrong.
     fn validate(&self) -> Result<(), Error>;
     /// Validates, then returns the path below `/wiki/rest/api` with its query, e.g.

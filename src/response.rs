@@ -68,7 +68,7 @@ pub fn validate_body(
         if !is_json_content_type(ct) {
             return Err(whole(format!(
                 "expected a JSON body but the response is {}",
-                media_type(ct)
+                crate::validate::shown(&media_type(ct))
             )));
         }
     }

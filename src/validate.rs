@@ -558,7 +558,7 @@ impl<'a> Validator<'a> {
 
 /// Text from the body as it may appear in a message: control characters escaped and long
 /// text cut, so a hostile body cannot make an error message huge or unprintable.
-fn shown(text: &str) -> String {
+pub(crate) fn shown(text: &str) -> String {
     const MAX: usize = 64;
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
