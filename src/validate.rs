@@ -200,54 +200,24 @@ impl<'a> Validator<'a> {
         if self.peek() != Some(b'{') {
             return Err(self.expected("an object"));
         }
-        self.enter()?;
-        self.i += 1;
         let mut seen: u64 = 0;
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-        } else {
-            loop {
-                self.ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.syntax("a field name"));
-                }
-                let key = self.string(true)?;
-                self.colon()?;
-                match object.fields.iter().position(|f| f.name == key) {
-                    Some(n) => {
-                        if seen & (1 << n) != 0 {
-                            return Err(self.fail(format!("duplicate field `{}`", shown(&key))));
-                        }
-                        seen |= 1 << n;
-                        self.path.push(Seg::Key(key));
-                        self.value(&object.fields[n].shape)?;
-                        self.path.pop();
+        self.members(
+            |v, key| match object.fields.iter().position(|f| f.name == key.as_ref()) {
+                Some(n) => {
+                    if seen & (1 << n) != 0 {
+                        return Err(v.fail(format!("duplicate field `{}`", shown(key))));
                     }
-                    None => {
-                        self.path.push(Seg::Key(key));
-                        self.ws();
-                        self.any(object.keeps_unknown)?;
-                        self.path.pop();
-                    }
+                    seen |= 1 << n;
+                    v.value(&object.fields[n].shape)
                 }
-                self.ws();
-                match self.peek() {
-                    Some(b',') => self.i += 1,
-                    Some(b'}') => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(self.syntax("',' or '}' in an object")),
-                }
-            }
-        }
+                None => v.any(object.keeps_unknown),
+            },
+        )?;
         for (n, field) in object.fields.iter().enumerate() {
             if field.required && seen & (1 << n) == 0 {
                 return Err(self.fail(format!("missing field `{}` of {}", field.name, object.name)));
             }
         }
-        self.depth -= 1;
         Ok(())
     }
 
@@ -259,6 +229,16 @@ impl<'a> Validator<'a> {
         if !links {
             return self.any(true);
         }
+        self.members(|v, _| match v.peek() {
+            Some(b'"') => v.string(true).map(drop),
+            Some(b'{') => v.any(true),
+            _ => Err(v.expected("a string or an object")),
+        })
+    }
+
+    /// The members of the object at the cursor (a `{`): each key is parsed strictly, as serde
+    /// parses keys, and `member` checks the value with the key on the path.
+    fn members(&mut self, mut member: impl FnMut(&mut Self, &Cow<'a, str>) -> R) -> R {
         self.enter()?;
         self.i += 1;
         self.ws();
@@ -272,13 +252,9 @@ impl<'a> Validator<'a> {
                 }
                 let key = self.string(true)?;
                 self.colon()?;
-                self.path.push(Seg::Key(key));
                 self.ws();
-                match self.peek() {
-                    Some(b'"') => self.string(true).map(drop)?,
-                    Some(b'{') => self.any(true)?,
-                    _ => return Err(self.expected("a string or an object")),
-                }
+                self.path.push(Seg::Key(key.clone()));
+                member(self, &key)?;
                 self.path.pop();
                 self.ws();
                 match self.peek() {
