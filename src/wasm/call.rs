@@ -13,8 +13,9 @@ use web_sys::{AbortController, AbortSignal};
 
 use super::error::{to_js_error, Context};
 use super::interrupt::{Fired, Interrupt};
+use super::js::{get, set};
 use super::json_parse;
-use super::options::{call_signal, from_js, get, Settings, MAX_TIMER_MS};
+use super::options::{call_signal, from_js, Settings, MAX_TIMER_MS};
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::schema::Shape;
 use crate::{
@@ -393,10 +394,10 @@ impl BulkShape for crate::GetBulkUserLookupParams {
     }
     fn assemble(first: JsValue, records: Array, limit: usize) -> JsValue {
         let size = JsValue::from(records.length());
-        let _ = js_sys::Reflect::set(&first, &"results".into(), &records);
-        let _ = js_sys::Reflect::set(&first, &"size".into(), &size);
-        let _ = js_sys::Reflect::set(&first, &"start".into(), &JsValue::from(0));
-        let _ = js_sys::Reflect::set(&first, &"limit".into(), &JsValue::from(limit as f64));
+        set(&first, "results", &records);
+        set(&first, "size", &size);
+        set(&first, "start", &JsValue::from(0));
+        set(&first, "limit", &JsValue::from(limit as f64));
         first
     }
 }
@@ -491,7 +492,7 @@ pub(crate) async fn run_bulk<E: BulkShape>(
             "{message} ({done} of {} ids were looked up before this failure)",
             plan.unique.len()
         );
-        let _ = js_sys::Reflect::set(&err, &"message".into(), &note.into());
+        set(&err, "message", &note.into());
         return Err(err);
     }
 

@@ -1,6 +1,7 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
-use js_sys::{Object, Reflect, JSON};
+use super::js::{get, set};
+use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
 use crate::{ClientConfig, Error};
@@ -80,11 +81,6 @@ impl Context<'_> {
     }
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
 /// The JS error for `err`. Every string it carries, and every string in the JSON body, passes
 /// through redaction of the config's credentials and the context's extra secret.
 pub(crate) fn to_js_error(
@@ -145,8 +141,7 @@ pub(crate) fn to_js_error(
 pub fn is_confluence_error(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: &JsValue,
 ) -> bool {
-    let get =
-        |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let get = |key: &str| get(value, key);
     value.is_object()
         && get("name").as_string().as_deref() == Some("ConfluenceError")
         && get("kind").is_string()

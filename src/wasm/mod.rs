@@ -4,6 +4,7 @@
 mod call;
 mod error;
 mod interrupt;
+mod js;
 mod options;
 mod pages;
 mod transport;
@@ -23,7 +24,8 @@ use crate::{
 use call::{run_bulk, BulkShape, Inner, Op};
 pub use error::is_confluence_error;
 use error::{to_js_error, Context};
-use options::{get, Settings};
+use js::get;
+use options::Settings;
 use web_sys::AbortSignal;
 
 #[wasm_bindgen]
@@ -60,10 +62,7 @@ fn option_secrets(options: &JsValue) -> Vec<String> {
     if auth.is_object() {
         let object: &js_sys::Object = auth.unchecked_ref();
         for key in js_sys::Object::keys(object).iter() {
-            if let Some(s) = js_sys::Reflect::get(&auth, &key)
-                .ok()
-                .and_then(|v| v.as_string())
-            {
+            if let Some(s) = key.as_string().and_then(|k| get(&auth, &k).as_string()) {
                 if s.len() >= MIN_LEN
                     && !matches!(key.as_string().as_deref(), Some("type" | "email"))
                 {

@@ -3,7 +3,8 @@
 //! Plain data crosses as JSON (`JSON.stringify` then serde_json), which sees every key so a
 //! misspelt option is refused; functions and signals, which JSON drops, are read with `Reflect`.
 
-use js_sys::{Function, Reflect, JSON};
+use super::js::get;
+use js_sys::{Function, JSON};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -154,13 +155,6 @@ pub(crate) struct Settings {
     pub hooks: Hooks,
     /// `auth.token` when it is a function, called before every request.
     pub token_source: Option<Function>,
-}
-
-pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
-    if !target.is_object() && !target.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// The function at `target[key]`: `Ok(None)` when absent, an error naming `name` otherwise.

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::call::{Inner, Op};
-use super::options::get;
+use super::js::{get, set};
 use crate::{
     next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, PagedEndpoint,
 };
@@ -29,12 +29,8 @@ struct State<E> {
 fn iter_result(value: Option<JsValue>) -> JsValue {
     let result = Object::new();
     let done = value.is_none();
-    let _ = Reflect::set(
-        &result,
-        &"value".into(),
-        &value.unwrap_or(JsValue::UNDEFINED),
-    );
-    let _ = Reflect::set(&result, &"done".into(), &JsValue::from_bool(done));
+    set(&result, "value", &value.unwrap_or(JsValue::UNDEFINED));
+    set(&result, "done", &JsValue::from_bool(done));
     result.into()
 }
 

@@ -2,7 +2,8 @@
 //! `Reflect` rather than `web_sys::Response`, so any fetch-like function works: the global
 //! `fetch` in browsers, workers and Node, or a host bridge's function passed as `options.fetch`.
 
-use js_sys::{Function, JsString, Object, Promise, Reflect};
+use super::js::{get, set};
+use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
@@ -34,15 +35,6 @@ pub(crate) enum Failure {
 pub(crate) struct Fetch {
     pub function: Function,
     pub this: JsValue,
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// Awaits `value` (a promise, any thenable, or a plain value) unless `interrupt` fires first.
