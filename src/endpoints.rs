@@ -123,10 +123,21 @@ macro_rules! expand_enum {
         }
 
         impl $name {
+            /// Every value as sent in the `expand` parameter.
+            pub const NAMES: &'static [&'static str] = &[$($wire,)+];
+
             /// The value as sent in the `expand` parameter.
             pub fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $wire,)+
+                }
+            }
+
+            /// The variant sent as `wire`, if there is one.
+            pub fn from_wire(wire: &str) -> Option<Self> {
+                match wire {
+                    $($wire => Some($name::$variant),)+
+                    _ => None,
                 }
             }
         }
@@ -819,16 +830,26 @@ mod tests {
 
     #[test]
     fn expand_names_match_their_serde_names() {
-        for v in [
-            UserExpand::Operations,
-            UserExpand::DetailsPersonal,
-            UserExpand::DetailsBusiness,
-            UserExpand::PersonalSpace,
-            UserExpand::IsExternalCollaborator,
-        ] {
-            let parsed: UserExpand =
-                serde_json::from_value(serde_json::Value::from(v.as_str())).unwrap();
-            assert_eq!(parsed, v);
+        fn check<T: DeserializeOwned + PartialEq + std::fmt::Debug + Copy>(
+            names: &[&str],
+            from_wire: fn(&str) -> Option<T>,
+            as_str: fn(T) -> &'static str,
+        ) {
+            for &name in names {
+                let v = from_wire(name).unwrap();
+                assert_eq!(as_str(v), name);
+                let parsed: T = serde_json::from_value(serde_json::Value::from(name)).unwrap();
+                assert_eq!(parsed, v);
+            }
+            assert_eq!(from_wire("groups"), None);
         }
+        check(UserExpand::NAMES, UserExpand::from_wire, UserExpand::as_str);
+        check(
+            AnonymousExpand::NAMES,
+            AnonymousExpand::from_wire,
+            AnonymousExpand::as_str,
+        );
+        check(BulkExpand::NAMES, BulkExpand::from_wire, BulkExpand::as_str);
+        assert_eq!(UserExpand::NAMES.len(), 5);
     }
 }

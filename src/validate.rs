@@ -7,8 +7,6 @@
 //! an array is never accepted where an object is expected (serde's derive would take it as
 //! the fields in order).
 
-use std::borrow::Cow;
-
 use crate::schema::{Object, Shape};
 
 /// Why a body does not match its shape.
@@ -39,16 +37,82 @@ pub fn validate(body: &str, shape: &Shape) -> Result<(), Invalid> {
     Ok(())
 }
 
-enum Seg<'a> {
-    Key(Cow<'a, str>),
+enum Seg {
+    /// The offset of the key's opening quote: the key is read again only for a message.
+    Key(usize),
     Index(usize),
+}
+
+/// A string's content: the bytes between the quotes when it has no escapes (the common case,
+/// found without copying), else the unescaped text.
+enum Text<'a> {
+    Raw(&'a [u8]),
+    Unescaped(String),
+}
+
+impl Text<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Raw(raw) => raw,
+            Text::Unescaped(text) => text.as_bytes(),
+        }
+    }
+}
+
+/// Bytes that end the plain run of a string: the quote, a backslash, control characters.
+static STOPS_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// The open arrays and objects of a skipped value, one bit each (set for an object); only
+/// nesting deeper than 64 levels spills to the heap.
+#[derive(Default)]
+struct Open {
+    len: usize,
+    bits: u64,
+    deeper: Vec<bool>,
+}
+
+impl Open {
+    fn push(&mut self, object: bool) {
+        if self.len < 64 {
+            self.bits = (self.bits & !(1 << self.len)) | (u64::from(object) << self.len);
+        } else {
+            self.deeper.push(object);
+        }
+        self.len += 1;
+    }
+
+    /// Whether the innermost open value is an object; `None` when nothing is open.
+    fn top(&self) -> Option<bool> {
+        match self.len {
+            0 => None,
+            n if n <= 64 => Some(self.bits & (1 << (n - 1)) != 0),
+            _ => self.deeper.last().copied(),
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.len > 64 {
+            self.deeper.pop();
+        }
+        self.len = self.len.saturating_sub(1);
+    }
 }
 
 struct Validator<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
-    path: Vec<Seg<'a>>,
+    path: Vec<Seg>,
 }
 
 type R = Result<(), Invalid>;
@@ -58,11 +122,19 @@ impl<'a> Validator<'a> {
         let mut path = String::new();
         for seg in &self.path {
             match seg {
-                Seg::Key(k) => {
+                Seg::Key(at) => {
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(&shown(k));
+                    let mut again = Validator {
+                        s: self.s,
+                        i: *at,
+                        depth: 0,
+                        path: Vec::new(),
+                    };
+                    if let Ok(key) = again.string(true) {
+                        path.push_str(&shown(&String::from_utf8_lossy(key.bytes())));
+                    }
                 }
                 Seg::Index(i) => {
                     path.push('[');
@@ -201,18 +273,28 @@ impl<'a> Validator<'a> {
             return Err(self.expected("an object"));
         }
         let mut seen: u64 = 0;
-        self.members(
-            |v, key| match object.fields.iter().position(|f| f.name == key.as_ref()) {
+        // Bodies usually list the fields in the table's order: try the one after the last
+        // match first.
+        let mut next = 0;
+        self.members(|v, key| {
+            let fields = object.fields;
+            let found = match fields.get(next) {
+                Some(field) if field.name.as_bytes() == key => Some(next),
+                _ => fields.iter().position(|f| f.name.as_bytes() == key),
+            };
+            match found {
                 Some(n) => {
                     if seen & (1 << n) != 0 {
-                        return Err(v.fail(format!("duplicate field `{}`", shown(key))));
+                        let name = String::from_utf8_lossy(key);
+                        return Err(v.fail(format!("duplicate field `{}`", shown(&name))));
                     }
                     seen |= 1 << n;
-                    v.value(&object.fields[n].shape)
+                    next = n + 1;
+                    v.value(&fields[n].shape)
                 }
                 None => v.any(object.keeps_unknown),
-            },
-        )?;
+            }
+        })?;
         for (n, field) in object.fields.iter().enumerate() {
             if field.required && seen & (1 << n) == 0 {
                 return Err(self.fail(format!("missing field `{}` of {}", field.name, object.name)));
@@ -238,7 +320,7 @@ impl<'a> Validator<'a> {
 
     /// The members of the object at the cursor (a `{`): each key is parsed strictly, as serde
     /// parses keys, and `member` checks the value with the key on the path.
-    fn members(&mut self, mut member: impl FnMut(&mut Self, &Cow<'a, str>) -> R) -> R {
+    fn members(&mut self, mut member: impl FnMut(&mut Self, &[u8]) -> R) -> R {
         self.enter()?;
         self.i += 1;
         self.ws();
@@ -250,11 +332,12 @@ impl<'a> Validator<'a> {
                 if self.peek() != Some(b'"') {
                     return Err(self.syntax("a key"));
                 }
+                let at = self.i;
                 let key = self.string(true)?;
                 self.colon()?;
                 self.ws();
-                self.path.push(Seg::Key(key.clone()));
-                member(self, &key)?;
+                self.path.push(Seg::Key(at));
+                member(self, key.bytes())?;
                 self.path.pop();
                 self.ws();
                 match self.peek() {
@@ -285,15 +368,14 @@ impl<'a> Validator<'a> {
     /// Iterative, so skipped values of any depth cannot exhaust the stack.
     fn any(&mut self, parsed: bool) -> R {
         let base = self.depth;
-        let mut open: Vec<u8> = Vec::new();
+        let mut open = Open::default();
         loop {
             // A value starts here.
             self.ws();
             match self.peek() {
-                Some(b'{') | Some(b'[') => {
-                    let c = self.s[self.i];
+                Some(c @ (b'{' | b'[')) => {
                     self.i += 1;
-                    if parsed && base + open.len() + 1 > MAX_DEPTH {
+                    if parsed && base + open.len + 1 > MAX_DEPTH {
                         return Err(self.fail("nesting deeper than the recursion limit of 127"));
                     }
                     self.ws();
@@ -301,7 +383,7 @@ impl<'a> Validator<'a> {
                     if self.peek() == Some(close) {
                         self.i += 1;
                     } else {
-                        open.push(c);
+                        open.push(c == b'{');
                         if c == b'{' {
                             self.key(parsed)?;
                         }
@@ -317,19 +399,19 @@ impl<'a> Validator<'a> {
             }
             // After a value: close containers or move to the next element.
             loop {
-                let Some(&top) = open.last() else {
+                let Some(object) = open.top() else {
                     return Ok(());
                 };
                 self.ws();
-                match (top, self.peek()) {
+                match (object, self.peek()) {
                     (_, Some(b',')) => {
                         self.i += 1;
-                        if top == b'{' {
+                        if object {
                             self.key(parsed)?;
                         }
                         break;
                     }
-                    (b'[', Some(b']')) | (b'{', Some(b'}')) => {
+                    (false, Some(b']')) | (true, Some(b'}')) => {
                         self.i += 1;
                         open.pop();
                     }
@@ -350,35 +432,30 @@ impl<'a> Validator<'a> {
 
     /// A string at the cursor; returns its content (unescaped only when it has escapes).
     /// `strict`: `\u` surrogates must pair, as serde_json requires of strings it keeps.
-    fn string(&mut self, strict: bool) -> Result<Cow<'a, str>, Invalid> {
+    fn string(&mut self, strict: bool) -> Result<Text<'a>, Invalid> {
         let s = self.s;
         self.i += 1;
         let start = self.i;
-        let mut owned: Option<String> = None;
+        self.plain_run();
+        if self.peek() == Some(b'"') {
+            self.i += 1;
+            return Ok(Text::Raw(&s[start..self.i - 1]));
+        }
+        // An escape, a control character or the end: the slow path, building the text. The
+        // body is a &str and the run ends at an ASCII byte, so the run is whole UTF-8.
+        let mut buf = String::from_utf8_lossy(&s[start..self.i]).into_owned();
         loop {
-            let Some(&b) = s.get(self.i) else {
+            let Some(b) = self.peek() else {
                 return Err(self.syntax("the end of a string"));
             };
             match b {
                 b'"' => {
-                    let raw = &s[start..self.i];
                     self.i += 1;
-                    // The body is a &str and quotes and backslashes are ASCII, so every
-                    // slice between them is valid UTF-8.
-                    let text = std::str::from_utf8(raw).unwrap_or_default();
-                    return Ok(match owned {
-                        Some(buf) => Cow::Owned(buf),
-                        None => Cow::Borrowed(text),
-                    });
+                    return Ok(Text::Unescaped(buf));
                 }
                 b'\\' => {
-                    let buf = owned.get_or_insert_with(|| {
-                        std::str::from_utf8(&s[start..self.i])
-                            .unwrap_or_default()
-                            .to_owned()
-                    });
                     self.i += 1;
-                    let escaped = s.get(self.i).copied();
+                    let escaped = self.peek();
                     self.i += 1;
                     match escaped {
                         Some(b'"') => buf.push('"'),
@@ -389,53 +466,52 @@ impl<'a> Validator<'a> {
                         Some(b'n') => buf.push('\n'),
                         Some(b'r') => buf.push('\r'),
                         Some(b't') => buf.push('\t'),
-                        Some(b'u') => {
-                            let unit = self.hex4()?;
-                            let c = if !(0xD800..=0xDFFF).contains(&unit) {
-                                char::from_u32(unit.into())
-                            } else if !strict {
-                                None
-                            } else if unit >= 0xDC00 {
-                                return Err(self.fail("lone trailing surrogate in a \\u escape"));
-                            } else if s.get(self.i..self.i + 2) == Some(b"\\u") {
-                                self.i += 2;
-                                let low = self.hex4()?;
-                                if !(0xDC00..=0xDFFF).contains(&low) {
-                                    return Err(self.fail("lone leading surrogate in a \\u escape"));
-                                }
-                                let code = 0x10000
-                                    + ((u32::from(unit) - 0xD800) << 10)
-                                    + (u32::from(low) - 0xDC00);
-                                char::from_u32(code)
-                            } else {
-                                return Err(self.fail("lone leading surrogate in a \\u escape"));
-                            };
-                            buf.push(c.unwrap_or('\u{FFFD}'));
-                        }
+                        Some(b'u') => buf.push(self.unicode_escape(strict)?),
                         _ => return Err(self.fail("invalid escape in a string")),
                     }
-                    continue;
                 }
                 0x00..=0x1F => return Err(self.fail("control character in a string")),
                 _ => {
-                    if let Some(buf) = owned.as_mut() {
-                        // Copy the run up to the next quote, backslash or control character.
-                        let run_start = self.i;
-                        while let Some(&c) = s.get(self.i) {
-                            if c == b'"' || c == b'\\' || c < 0x20 {
-                                break;
-                            }
-                            self.i += 1;
-                        }
-                        buf.push_str(
-                            std::str::from_utf8(&s[run_start..self.i]).unwrap_or_default(),
-                        );
-                        continue;
-                    }
+                    let run_start = self.i;
+                    self.plain_run();
+                    buf.push_str(&String::from_utf8_lossy(&s[run_start..self.i]));
                 }
             }
-            self.i += 1;
         }
+    }
+
+    /// Moves the cursor past bytes that need no attention inside a string.
+    fn plain_run(&mut self) {
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        let n = rest
+            .iter()
+            .position(|&b| STOPS_STRING[usize::from(b)])
+            .unwrap_or(rest.len());
+        self.i += n;
+    }
+
+    /// The character of a `\u` escape whose `\u` is just behind the cursor.
+    fn unicode_escape(&mut self, strict: bool) -> Result<char, Invalid> {
+        let s = self.s;
+        let unit = self.hex4()?;
+        let c = if !(0xD800..=0xDFFF).contains(&unit) {
+            char::from_u32(unit.into())
+        } else if !strict {
+            None
+        } else if unit >= 0xDC00 {
+            return Err(self.fail("lone trailing surrogate in a \\u escape"));
+        } else if s.get(self.i..self.i + 2) == Some(b"\\u") {
+            self.i += 2;
+            let low = self.hex4()?;
+            if !(0xDC00..=0xDFFF).contains(&low) {
+                return Err(self.fail("lone leading surrogate in a \\u escape"));
+            }
+            let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+            char::from_u32(code)
+        } else {
+            return Err(self.fail("lone leading surrogate in a \\u escape"));
+        };
+        Ok(c.unwrap_or('\u{FFFD}'))
     }
 
     fn hex4(&mut self) -> Result<u16, Invalid> {
@@ -443,21 +519,37 @@ impl<'a> Validator<'a> {
             .s
             .get(self.i..self.i + 4)
             .ok_or_else(|| self.fail("unterminated \\u escape"))?;
-        let text = std::str::from_utf8(digits).unwrap_or("");
-        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(self.fail("invalid \\u escape"));
+        let mut unit: u16 = 0;
+        for &b in digits {
+            let digit = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return Err(self.fail("invalid \\u escape")),
+            };
+            unit = unit << 4 | u16::from(digit);
         }
         self.i += 4;
-        u16::from_str_radix(text, 16).map_err(|_| self.fail("invalid \\u escape"))
+        Ok(unit)
     }
 
-    /// The extent of a JSON number at the cursor: `(integer?, text)`. Checks the grammar.
-    fn number_text(&mut self) -> Result<(bool, &'a str), Invalid> {
-        let s = self.s;
+    fn digits(&mut self) -> usize {
         let start = self.i;
-        if self.peek() == Some(b'-') {
+        while let Some(b'0'..=b'9') = self.peek() {
             self.i += 1;
         }
+        self.i - start
+    }
+
+    /// Checks the grammar of the JSON number at the cursor and moves past it.
+    fn number_text(&mut self) -> Result<Number<'a>, Invalid> {
+        let s = self.s;
+        let start = self.i;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.i += 1;
+        }
+        let int_start = self.i;
         match self.peek() {
             Some(b'0') => {
                 self.i += 1;
@@ -466,21 +558,17 @@ impl<'a> Validator<'a> {
                 }
             }
             Some(b'1'..=b'9') => {
-                while let Some(b'0'..=b'9') = self.peek() {
-                    self.i += 1;
-                }
+                self.digits();
             }
             _ => return Err(self.fail("invalid number")),
         }
+        let int_digits = &s[int_start..self.i];
         let mut integer = true;
         if self.peek() == Some(b'.') {
             integer = false;
             self.i += 1;
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+            if self.digits() == 0 {
                 return Err(self.fail("invalid number (no digit after '.')"));
-            }
-            while let Some(b'0'..=b'9') = self.peek() {
-                self.i += 1;
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
@@ -489,22 +577,24 @@ impl<'a> Validator<'a> {
             if let Some(b'+' | b'-') = self.peek() {
                 self.i += 1;
             }
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+            if self.digits() == 0 {
                 return Err(self.fail("invalid number (no digit in the exponent)"));
             }
-            while let Some(b'0'..=b'9') = self.peek() {
-                self.i += 1;
-            }
         }
-        let text = std::str::from_utf8(&s[start..self.i]).unwrap_or("");
-        Ok((integer, text))
+        Ok(Number {
+            text: &s[start..self.i],
+            negative,
+            int_digits,
+            integer,
+        })
     }
 
     /// Any number; a kept one must fit an f64, as serde_json's value parsing requires.
     fn number(&mut self, parsed: bool) -> R {
-        let (_, text) = self.number_text()?;
-        if parsed && !text.parse::<f64>().is_ok_and(f64::is_finite) {
-            return Err(self.fail(format!("number {} is out of range", shown(text))));
+        let number = self.number_text()?;
+        if parsed && !number.is_finite_f64() {
+            let text = String::from_utf8_lossy(number.text);
+            return Err(self.fail(format!("number {} is out of range", shown(&text))));
         }
         Ok(())
     }
@@ -515,20 +605,73 @@ impl<'a> Validator<'a> {
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
             return Err(self.expected("an integer"));
         }
-        let (integer, text) = self.number_text()?;
-        if !integer || text == "-0" {
+        let number = self.number_text()?;
+        let text = String::from_utf8_lossy(number.text);
+        if !number.integer || number.text == b"-0" {
             return Err(self.fail(format!(
                 "expected an integer, found the number {}",
-                shown(text)
+                shown(&text)
             )));
         }
-        match text.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(()),
+        match number.int_value() {
+            Some(n) if (min..=max).contains(&n) => Ok(()),
             _ => Err(self.fail(format!(
                 "integer {} is out of range for {what}",
-                shown(text)
+                shown(&text)
             ))),
         }
+    }
+}
+
+/// A number whose grammar was checked.
+struct Number<'a> {
+    text: &'a [u8],
+    negative: bool,
+    /// The digits before any `.` or exponent.
+    int_digits: &'a [u8],
+    /// No fraction and no exponent.
+    integer: bool,
+}
+
+impl Number<'_> {
+    /// The value of an integer, when it fits an i64.
+    fn int_value(&self) -> Option<i64> {
+        let mut n: i64 = 0;
+        for &d in self.int_digits {
+            let d = i64::from(d - b'0');
+            n = n.checked_mul(10)?;
+            n = if self.negative {
+                n.checked_sub(d)?
+            } else {
+                n.checked_add(d)?
+            };
+        }
+        Some(n)
+    }
+
+    /// Whether the number parses to a finite f64. Below 10^308 it surely does, and only the
+    /// rare larger ones are parsed.
+    fn is_finite_f64(&self) -> bool {
+        if self.integer && self.int_digits.len() <= 308 {
+            return true;
+        }
+        let exponent_small = match self.text.iter().position(|&b| b == b'e' || b == b'E') {
+            None => true,
+            Some(e) => {
+                let digits = self.text[e + 1..]
+                    .iter()
+                    .skip_while(|&&b| b == b'+' || b == b'-')
+                    .skip_while(|&&b| b == b'0');
+                digits.count() <= 2
+            }
+        };
+        if exponent_small && self.int_digits.len() <= 200 {
+            return true;
+        }
+        std::str::from_utf8(self.text)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(f64::is_finite)
     }
 }
 

@@ -5,7 +5,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -15,7 +14,8 @@ use super::error::{to_js_error, Context};
 use super::interrupt::{Fired, Interrupt};
 use super::js::{get, set};
 use super::json_parse;
-use super::options::{call_signal, from_js, Settings, MAX_TIMER_MS};
+use super::options::{call_signal, Settings, MAX_TIMER_MS};
+use super::params::FromJs;
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::schema::Shape;
 use crate::{
@@ -141,14 +141,14 @@ impl Inner {
     }
 
     /// Parses and validates a call's params and options; nothing is sent on failure.
-    pub(crate) fn prepare<E: Endpoint + DeserializeOwned>(
+    pub(crate) fn prepare<E: Endpoint + FromJs>(
         &self,
         params: &JsValue,
         options: &JsValue,
     ) -> Result<(E, Option<AbortSignal>), JsValue> {
         let refused = |m: String| self.refused(E::OPERATION, m);
         let signal = call_signal(options).map_err(refused)?;
-        let params: E = from_js(params).map_err(|m| refused(format!("params{m}")))?;
+        let params = E::from_js(params).map_err(refused)?;
         Ok((params, signal))
     }
 
@@ -160,7 +160,7 @@ impl Inner {
     }
 
     /// Parses and validates a call and builds its request; nothing is sent on failure.
-    pub(crate) fn prepare_call<E: Endpoint + DeserializeOwned>(
+    pub(crate) fn prepare_call<E: Endpoint + FromJs>(
         &self,
         params: &JsValue,
         options: &JsValue,
@@ -380,7 +380,7 @@ impl Inner {
 
 /// How a bulk operation's response holds its records: `results` of an object, or the array
 /// itself.
-pub(crate) trait BulkShape: BulkEndpoint + DeserializeOwned + 'static {
+pub(crate) trait BulkShape: BulkEndpoint + FromJs + 'static {
     /// The records of one response.
     fn records(response: &JsValue) -> Array;
     /// The merged response: the first response with `records` in place of its own; `limit`

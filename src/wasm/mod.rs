@@ -7,12 +7,12 @@ mod interrupt;
 mod js;
 mod options;
 mod pages;
+mod params;
 mod transport;
 
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -122,7 +122,7 @@ impl ConfluenceClient {
 
     fn call<E>(&self, params: JsValue, options: JsValue) -> Promise
     where
-        E: Endpoint + DeserializeOwned + 'static,
+        E: Endpoint + params::FromJs + 'static,
     {
         let prepared = self.inner.prepare_call::<E>(&params, &options);
         send(Rc::clone(&self.inner), Op::of::<E>(), prepared)

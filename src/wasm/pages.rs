@@ -6,13 +6,13 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Symbol};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::call::{Inner, Op};
 use super::js::{get, set};
+use super::params::FromJs;
 use crate::{
     next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, PagedEndpoint,
 };
@@ -37,7 +37,7 @@ fn iter_result(value: Option<JsValue>) -> JsValue {
 /// The shared machinery of the two iterator classes.
 struct Pages<E>(Rc<RefCell<State<E>>>);
 
-impl<E: PagedEndpoint + DeserializeOwned + 'static> Pages<E> {
+impl<E: PagedEndpoint + FromJs + 'static> Pages<E> {
     fn new(inner: Rc<Inner>, params: &JsValue, options: &JsValue) -> Result<Self, JsValue> {
         let (params, signal) = inner.prepare::<E>(params, options)?;
         inner.request_for(&params)?;
