@@ -276,8 +276,23 @@ fn normalize_base_url(url: &str) -> Result<String, Error> {
 /// Replaces every occurrence of each secret in `text` with `[REDACTED]`, longest secrets
 /// first so a secret containing another is removed whole.
 pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
-    let mut secrets: Vec<&str> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    redact_all(
+        text,
+        secrets.into_iter().filter(|s| !s.is_empty()).collect(),
+    )
+}
+
+/// [`redact`] without the generic parameter, so one copy of it exists in the binary.
+fn redact_all(text: &str, mut secrets: Vec<&str>) -> String {
+    // A handful of secrets at most: an insertion sort, longest first, instead of a generic
+    // sort's machinery.
+    for i in 1..secrets.len() {
+        let mut j = i;
+        while j > 0 && secrets[j - 1].len() < secrets[j].len() {
+            secrets.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut out = text.to_owned();
     for secret in secrets {
         if out.contains(secret) {

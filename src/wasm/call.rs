@@ -4,8 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise};
-use serde::Serialize;
+use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal};
@@ -25,7 +24,7 @@ use crate::{
 };
 
 /// What `onRequest` receives.
-#[derive(Serialize, tsify::Tsify)]
+#[derive(tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestInfo<'a> {
     /// The operationId, e.g. `getUser`.
@@ -39,7 +38,7 @@ pub struct RequestInfo<'a> {
 }
 
 /// What `onResponse` receives: every HTTP response, including ones that will be retried.
-#[derive(Serialize, tsify::Tsify)]
+#[derive(tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseInfo<'a> {
     /// The operationId.
@@ -58,11 +57,11 @@ pub struct ResponseInfo<'a> {
     /// `X-RateLimit-Remaining`, `X-RateLimit-Reset`, `X-RateLimit-NearLimit`,
     /// `RateLimit-Reason`), by those names.
     #[tsify(type = "Record<string, string>")]
-    pub rate_limit: std::collections::BTreeMap<&'a str, &'a str>,
+    pub rate_limit: &'a [(&'static str, String)],
 }
 
 /// What `onRetry` receives, before the wait.
-#[derive(Serialize, tsify::Tsify)]
+#[derive(tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct RetryInfo<'a> {
     /// The operationId.
@@ -81,17 +80,56 @@ pub struct RetryInfo<'a> {
     pub delay_ms: u64,
 }
 
+/// A hook's argument, built as a JS object with the field names of its TypeScript type.
+trait HookInfo {
+    fn to_js(&self) -> Object;
+}
+
+/// `{ operation, method, url, attempt }`, which every hook's argument starts with.
+fn info_object(operation: &str, method: &str, url: &str, attempt: u32) -> Object {
+    let info = Object::new();
+    set(&info, "operation", &JsValue::from_str(operation));
+    set(&info, "method", &JsValue::from_str(method));
+    set(&info, "url", &JsValue::from_str(url));
+    set(&info, "attempt", &JsValue::from(attempt));
+    info
+}
+
+impl HookInfo for RequestInfo<'_> {
+    fn to_js(&self) -> Object {
+        info_object(self.operation, self.method, self.url, self.attempt)
+    }
+}
+
+impl HookInfo for ResponseInfo<'_> {
+    fn to_js(&self) -> Object {
+        let info = info_object(self.operation, self.method, self.url, self.attempt);
+        set(&info, "status", &JsValue::from(self.status));
+        set(&info, "elapsedMs", &JsValue::from(self.elapsed_ms));
+        let rate_limit = Object::new();
+        for (name, value) in self.rate_limit {
+            set(&rate_limit, name, &JsValue::from_str(value));
+        }
+        set(&info, "rateLimit", &rate_limit);
+        info
+    }
+}
+
+impl HookInfo for RetryInfo<'_> {
+    fn to_js(&self) -> Object {
+        let info = info_object(self.operation, self.method, self.url, self.attempt);
+        set(&info, "status", &JsValue::from(self.status));
+        set(&info, "reason", &JsValue::from_str(self.reason));
+        set(&info, "delayMs", &JsValue::from(self.delay_ms as f64));
+        info
+    }
+}
+
 /// Calls a hook with `info`; whatever the hook does (throw, return a rejected promise) stays
 /// out of the call.
-fn call_hook<T: Serialize>(hook: &Option<Function>, info: &T) {
+fn call_hook(hook: &Option<Function>, info: &dyn HookInfo) {
     let Some(hook) = hook else { return };
-    let Ok(json) = serde_json::to_string(info) else {
-        return;
-    };
-    let Ok(value) = json_parse(&js_sys::JsString::from(json.as_str())) else {
-        return;
-    };
-    if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &value) {
+    if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &info.to_js()) {
         // A rejected promise from a hook is handled here, with the built-in `Boolean` as the
         // handler: it takes any reason, never throws, and needs no closure kept alive.
         if let (Ok(catch), Ok(boolean)) = (
@@ -245,11 +283,7 @@ impl Inner {
                             attempt: ctx.attempts,
                             status: response.status,
                             elapsed_ms: js_sys::Date::now() - sent_at,
-                            rate_limit: response
-                                .rate_limit
-                                .iter()
-                                .map(|(k, v)| (*k, v.as_str()))
-                                .collect(),
+                            rate_limit: &response.rate_limit,
                         },
                     );
                     if !is_retryable_status(response.status) {

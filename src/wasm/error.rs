@@ -1,7 +1,6 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
 use super::js::{get, set};
-use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
 use crate::{ClientConfig, Error};
@@ -107,13 +106,7 @@ pub(crate) fn to_js_error(
     let body = match err {
         Error::Http {
             body: Some(body), ..
-        } => {
-            let clean = crate::redact_json(body, &redact);
-            serde_json::to_string(&clean)
-                .ok()
-                .and_then(|text| JSON::parse(&text).ok())
-                .unwrap_or(JsValue::UNDEFINED)
-        }
+        } => json_to_js(&crate::redact_json(body, &redact)),
         _ => JsValue::UNDEFINED,
     };
     set(&error, "body", &body);
@@ -127,6 +120,41 @@ pub(crate) fn to_js_error(
         .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&redact(id)));
     set(&error, "requestId", &request_id);
     error.into()
+}
+
+/// The JS value of a parsed JSON body (serde_json limits its nesting to 128 levels, so the
+/// recursion is bounded).
+fn json_to_js(value: &serde_json::Value) -> JsValue {
+    use serde_json::Value;
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items
+            .iter()
+            .map(json_to_js)
+            .collect::<js_sys::Array>()
+            .into(),
+        Value::Object(map) => {
+            let object = js_sys::Object::new();
+            for (key, value) in map {
+                let value = json_to_js(value);
+                if key == "__proto__" {
+                    // An own property, as JSON.parse makes it, not the prototype.
+                    let descriptor = js_sys::Object::new();
+                    for flag in ["writable", "enumerable", "configurable"] {
+                        set(&descriptor, flag, &JsValue::TRUE);
+                    }
+                    set(&descriptor, "value", &value);
+                    js_sys::Object::define_property(&object, &key.into(), &descriptor);
+                } else {
+                    set(&object, key, &value);
+                }
+            }
+            object.into()
+        }
+    }
 }
 
 /// `isConfluenceError(value)`: true for errors thrown by this package. It checks the shape, not
