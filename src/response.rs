@@ -56,6 +56,31 @@ pub fn validate_body(
     shape: &Shape,
     redact: &dyn Fn(&str) -> String,
 ) -> Result<(), Error> {
+    check_body(status, content_type, body, shape, redact, true)
+}
+
+/// [`validate_body`] for a body that a UTF-8 decoder turns into text before it is parsed, as
+/// `fetch`'s `text()` and `TextDecoder` do: a leading byte order mark is skipped and invalid
+/// UTF-8 is left for the decoder to replace with U+FFFD, so only the JSON is checked.
+pub fn validate_decoded_body(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    shape: &Shape,
+    redact: &dyn Fn(&str) -> String,
+) -> Result<(), Error> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    check_body(status, content_type, body, shape, redact, false)
+}
+
+fn check_body(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    shape: &Shape,
+    redact: &dyn Fn(&str) -> String,
+    require_utf8: bool,
+) -> Result<(), Error> {
     if !(200..300).contains(&status) {
         return Err(parse_error_redacted(status, content_type, body, redact));
     }
@@ -75,9 +100,10 @@ pub fn validate_body(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(whole("the body is empty".to_owned()));
     }
-    let text =
-        std::str::from_utf8(body).map_err(|_| whole("the body is not valid UTF-8".to_owned()))?;
-    crate::validate(text, shape).map_err(|invalid| Error::Decode {
+    if require_utf8 && std::str::from_utf8(body).is_err() {
+        return Err(whole("the body is not valid UTF-8".to_owned()));
+    }
+    crate::validate::validate_bytes(body, shape).map_err(|invalid| Error::Decode {
         status,
         path: invalid.path,
         message: invalid.message,
@@ -239,6 +265,30 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn decoded_bodies_skip_the_bom_and_leave_bad_utf8_to_the_decoder() {
+        let shape = GetUserParams::SHAPE;
+        let same = |body: &[u8]| validate_decoded_body(200, JSON, body, shape, &|s| s.to_owned());
+        let user = [
+            br#"{"type":"known","displayName":"A"#.as_slice(),
+            b"\xff",
+            br#"B"}"#,
+        ]
+        .concat();
+        assert!(
+            same(&user).is_ok(),
+            "a decoder makes U+FFFD of the bad byte"
+        );
+        assert!(validate_body(200, JSON, &user, shape, &|s| s.to_owned()).is_err());
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), br#"{"type":"known"}"#].concat();
+        assert!(same(&with_bom).is_ok());
+        assert!(same(br#"{"type":5}"#).is_err(), "the JSON is still checked");
+        assert!(
+            same(b"\xEF\xBB\xBF").is_err(),
+            "a BOM alone is an empty body"
+        );
     }
 
     #[test]

@@ -23,8 +23,14 @@ const MAX_DEPTH: usize = 127;
 
 /// Checks that `body` is one JSON value of `shape`, with nothing after it but whitespace.
 pub fn validate(body: &str, shape: &Shape) -> Result<(), Invalid> {
+    validate_bytes(body.as_bytes(), shape)
+}
+
+/// [`validate`] on bytes: string contents are not checked for UTF-8 (the caller does, or a
+/// decoder replaces what is invalid).
+pub(crate) fn validate_bytes(body: &[u8], shape: &Shape) -> Result<(), Invalid> {
     let mut v = Validator {
-        s: body.as_bytes(),
+        s: body,
         i: 0,
         depth: 0,
         path: Vec::new(),
@@ -278,10 +284,11 @@ impl<'a> Validator<'a> {
         let mut next = 0;
         self.members(|v, key| {
             let fields = object.fields;
-            let found = match fields.get(next) {
-                Some(field) if field.name.as_bytes() == key => Some(next),
-                _ => fields.iter().position(|f| f.name.as_bytes() == key),
-            };
+            // From the hint to the end, then from the start: a field the body leaves out
+            // costs one comparison more, not a scan of the fields before it.
+            let found = (next..fields.len())
+                .chain(0..next)
+                .find(|&n| fields[n].name.as_bytes() == key);
             match found {
                 Some(n) => {
                     if seen & (1 << n) != 0 {
@@ -441,8 +448,7 @@ impl<'a> Validator<'a> {
             self.i += 1;
             return Ok(Text::Raw(&s[start..self.i - 1]));
         }
-        // An escape, a control character or the end: the slow path, building the text. The
-        // body is a &str and the run ends at an ASCII byte, so the run is whole UTF-8.
+        // An escape, a control character or the end: the slow path, building the text.
         let mut buf = String::from_utf8_lossy(&s[start..self.i]).into_owned();
         loop {
             let Some(b) = self.peek() else {

@@ -18,9 +18,9 @@ use super::params::FromJs;
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::schema::Shape;
 use crate::{
-    bearer_authorization, decide, is_retryable_status, parse_retry_after, plan_bulk, validate_body,
-    BulkEndpoint, Decision, Endpoint, Error, Outcome, Request, BULK_LOOKUP_MAX_IDS,
-    MAX_BULK_URL_LEN,
+    bearer_authorization, decide, is_retryable_status, parse_retry_after, plan_bulk,
+    validate_decoded_body, BulkEndpoint, Decision, Endpoint, Error, Outcome, Request,
+    BULK_LOOKUP_MAX_IDS, MAX_BULK_URL_LEN,
 };
 
 /// What `onRequest` receives.
@@ -387,26 +387,30 @@ impl Inner {
             .retry_after
             .as_deref()
             .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
-        let text = response.text.as_string().unwrap_or_default();
+        let bytes = response.body.to_vec();
         let config = &self.settings.config;
         let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
         // The core validates the body against the model; JS's own JSON.parse then builds the
         // objects, which is far cheaper than building them from Rust one property at a time.
-        match validate_body(
+        match validate_decoded_body(
             response.status,
             response.content_type.as_deref(),
-            text.as_bytes(),
+            &bytes,
             op.shape,
             &redact,
         ) {
-            Ok(()) => json_parse(&response.text).map_err(|_| {
-                let err = Error::Decode {
-                    status: response.status,
-                    path: ".".to_owned(),
-                    message: "the body is not valid JSON".to_owned(),
-                };
-                self.error(ctx, &err)
-            }),
+            Ok(()) => response
+                .body
+                .text()
+                .and_then(|text| json_parse(&text))
+                .map_err(|_| {
+                    let err = Error::Decode {
+                        status: response.status,
+                        path: ".".to_owned(),
+                        message: "the body is not valid JSON".to_owned(),
+                    };
+                    self.error(ctx, &err)
+                }),
             Err(err) => Err(self.error(ctx, &err)),
         }
     }
