@@ -534,28 +534,31 @@ pub(crate) async fn run_bulk<E: BulkShape>(
         return Err(err);
     }
 
-    // Merge: each distinct id's record, in the order the ids were given.
+    // Merge: each distinct id's record, in the order the ids were given. Records are placed
+    // by their id's position, found through a map borrowing the planned ids (no key copies).
     let responses: Vec<JsValue> = results.borrow_mut().drain(..).flatten().collect();
-    let mut by_id = std::collections::HashMap::new();
+    let position: std::collections::HashMap<&str, usize> = plan
+        .unique
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut placed: Vec<Option<JsValue>> = vec![None; plan.unique.len()];
     for response in &responses {
         for record in E::records(response).iter() {
-            if let Some(id) = get(&record, "accountId").as_string() {
-                by_id.entry(id).or_insert(record);
+            let at = get(&record, "accountId")
+                .as_string()
+                .and_then(|id| position.get(id.as_str()).copied());
+            if let Some(slot) = at.and_then(|i| placed.get_mut(i)) {
+                slot.get_or_insert(record);
             }
         }
     }
+    drop(position);
     // A `limit` counts for the whole call: each request carries it, and the merged result keeps
     // the first `limit` records in input order.
     let limit = params.result_limit().unwrap_or(plan.unique.len());
-    let merged = Array::new();
-    for id in &plan.unique {
-        if merged.length() as usize >= limit {
-            break;
-        }
-        if let Some(record) = by_id.remove(id.as_str()) {
-            merged.push(&record);
-        }
-    }
+    let merged: Array = placed.into_iter().flatten().take(limit).collect();
     let first = responses.into_iter().next().unwrap_or(JsValue::UNDEFINED);
     Ok(E::assemble(first, merged, limit))
 }
