@@ -222,9 +222,9 @@ pub async fn invalid_params_are_refused_before_fetch_is_called() {
     let client = client(&fetch);
     let cases: [(&str, &str); 6] = [
         (r#"{"accountId":""}"#, "getUser: invalid argument: accountId must not be empty"),
-        (r#"{"acountId":"x"}"#, "getUser: invalid argument: params.acountId: unknown field `acountId`, expected `accountId` or `expand`"),
-        (r#"{"accountId":5}"#, "getUser: invalid argument: params.accountId: invalid type: integer `5`, expected a string"),
-        (r#"{"accountId":"x","expand":["personalspace"]}"#, "getUser: invalid argument: params.expand[0]: unknown variant `personalspace`"),
+        (r#"{"acountId":"x"}"#, "getUser: invalid argument: params: unknown field `acountId`, expected `accountId` or `expand`"),
+        (r#"{"accountId":5}"#, "getUser: invalid argument: params.accountId: expected a string, found a number"),
+        (r#"{"accountId":"x","expand":["personalspace"]}"#, "getUser: invalid argument: params.expand[0]: unknown value `personalspace`"),
         (r#"{}"#, "getUser: invalid argument: params: missing field `accountId`"),
         (r#"[]"#, "getUser: invalid argument: params must be an object"),
     ];
@@ -239,7 +239,7 @@ pub async fn invalid_params_are_refused_before_fetch_is_called() {
     let err = settle(client.get_user(json(r#"{"accountId":"x"}"#), json(r#"{"timeoutt":1}"#)))
         .await
         .unwrap_err();
-    assert!(check_error(&err, "invalidArgument", 0).contains("options.timeoutt: unknown field"));
+    assert!(check_error(&err, "invalidArgument", 0).contains("options: unknown field `timeoutt`"));
     assert_eq!(calls.length(), 0, "nothing may be sent");
 }
 
@@ -259,10 +259,13 @@ pub fn the_constructor_throws_confluence_errors() {
         ),
         (
             r#"{"auth":{"type":"oauth","token":"x"}}"#,
-            "options.auth.type: unknown variant `oauth`, expected `basic` or `bearer`",
+            "options.auth.type: unknown value `oauth`, expected `basic` or `bearer`",
         ),
-        (r#"{"baseUrl":5}"#, "options.baseUrl: invalid type"),
-        (r#"{"fetch":"nope"}"#, "options.fetch must be a function"),
+        (
+            r#"{"baseUrl":5}"#,
+            "options.baseUrl: expected a string, found a number",
+        ),
+        (r#"{"fetch":"nope"}"#, "options.fetch: must be a function"),
     ];
     for (options, expected) in cases {
         let err = match ConfluenceClient::new(json(options)) {
