@@ -62,8 +62,8 @@ pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
 pub use paging::next_start;
 pub use response::{
-    decode_response, parse_error, parse_error_redacted, validate_body, validate_decoded_body,
-    validate_response,
+    decode_response, error_message, parse_error, parse_error_redacted, validate_body,
+    validate_response, JsonView,
 };
 pub use retry::{decide, is_retryable_status, parse_retry_after, Decision, Outcome, RetryPolicy};
 pub use validate::{validate, Invalid};

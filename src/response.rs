@@ -56,34 +56,35 @@ pub fn validate_body(
     shape: &Shape,
     redact: &dyn Fn(&str) -> String,
 ) -> Result<(), Error> {
-    check_body(status, content_type, body, shape, redact, true)
-}
-
-/// [`validate_body`] for a body that a UTF-8 decoder turns into text before it is parsed, as
-/// `fetch`'s `text()` and `TextDecoder` do: a leading byte order mark is skipped and invalid
-/// UTF-8 is left for the decoder to replace with U+FFFD, so only the JSON is checked.
-pub fn validate_decoded_body(
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-    shape: &Shape,
-    redact: &dyn Fn(&str) -> String,
-) -> Result<(), Error> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    check_body(status, content_type, body, shape, redact, false)
-}
-
-fn check_body(
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-    shape: &Shape,
-    redact: &dyn Fn(&str) -> String,
-    require_utf8: bool,
-) -> Result<(), Error> {
     if !(200..300).contains(&status) {
         return Err(parse_error_redacted(status, content_type, body, redact));
     }
+    check_success_body(status, content_type, body, shape, true)
+}
+
+/// The checks of [`validate_body`] for a 2xx body (`status` is only reported in errors) that
+/// a UTF-8 decoder turns into text before it is parsed, as `fetch`'s `text()` and
+/// `TextDecoder` do: a leading byte order mark is skipped and invalid UTF-8 is left for the
+/// decoder to replace with U+FFFD, so only the JSON is checked. The wasm skin handles other
+/// statuses itself (see [`error_message`]).
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) fn validate_decoded_body(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    shape: &Shape,
+) -> Result<(), Error> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    check_success_body(status, content_type, body, shape, false)
+}
+
+fn check_success_body(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    shape: &Shape,
+    require_utf8: bool,
+) -> Result<(), Error> {
     let whole = |message: String| Error::Decode {
         status,
         path: ".".to_owned(),
@@ -142,52 +143,86 @@ pub fn parse_error_redacted(
     redact: &dyn Fn(&str) -> String,
 ) -> Error {
     let json: Option<Value> = serde_json::from_slice(body).ok();
-    let message = match &json {
-        Some(value) => json_message(value, redact),
-        None => text_message(content_type, body, redact),
-    };
     Error::Http {
         status,
-        message,
+        message: error_message(json.as_ref(), content_type, body, redact),
         body: json,
     }
 }
 
-/// The trimmed string at `v`, if it is a non-empty string.
-fn nonempty(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// Read access to a parsed JSON value: what [`error_message`] needs, so the same rules read a
+/// `serde_json::Value` here and a `JSON.parse` result in the wasm skin.
+pub trait JsonView: Sized {
+    /// The member `key` of an object.
+    fn member(&self, key: &str) -> Option<Self>;
+    /// The items of an array.
+    fn items(&self) -> Option<Vec<Self>>;
+    /// The value of a string.
+    fn string(&self) -> Option<String>;
 }
 
-fn json_message(body: &Value, redact: &dyn Fn(&str) -> String) -> Option<String> {
-    let translations: Vec<&str> = body
-        .pointer("/data/errors")
-        .and_then(Value::as_array)
+impl JsonView for &Value {
+    fn member(&self, key: &str) -> Option<Self> {
+        self.get(key)
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        self.as_array().map(|items| items.iter().collect())
+    }
+    fn string(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+}
+
+/// The human message of an error response: from the parsed JSON body when there is one (see
+/// [`parse_error`] for the shapes read), else from the text or the HTML page's title.
+/// `redact` is applied before the message is cut to length.
+pub fn error_message<V: JsonView>(
+    json: Option<V>,
+    content_type: Option<&str>,
+    body: &[u8],
+    redact: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    match json {
+        Some(value) => json_message(value, redact),
+        None => text_message(content_type, body, redact),
+    }
+}
+
+/// The trimmed string at `v`, if it is a non-empty string.
+fn nonempty<V: JsonView>(v: Option<V>) -> Option<String> {
+    let s = v?.string()?;
+    let trimmed = s.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+fn json_message<V: JsonView>(body: V, redact: &dyn Fn(&str) -> String) -> Option<String> {
+    let translations: Vec<String> = body
+        .member("data")
+        .and_then(|d| d.member("errors"))
+        .and_then(|e| e.items())
         .map(|errors| {
             errors
                 .iter()
-                .filter_map(|e| nonempty(e.pointer("/message/translation")))
+                .filter_map(|e| nonempty(e.member("message").and_then(|m| m.member("translation"))))
                 .collect()
         })
         .unwrap_or_default();
-    let error_messages: Vec<&str> = body
-        .get("errorMessages")
-        .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(|v| nonempty(Some(v))).collect())
+    let error_messages: Vec<String> = body
+        .member("errorMessages")
+        .and_then(|e| e.items())
+        .map(|list| list.into_iter().filter_map(|v| nonempty(Some(v))).collect())
         .unwrap_or_default();
 
-    let mut message = nonempty(body.get("message"))
-        .map(strip_java_exception_prefix)
-        .map(str::to_owned);
+    let mut message =
+        nonempty(body.member("message")).map(|m| strip_java_exception_prefix(&m).to_owned());
     for extra in translations.into_iter().chain(error_messages) {
         match &mut message {
-            Some(m) if m.contains(extra) => {}
+            Some(m) if m.contains(extra.as_str()) => {}
             Some(m) => {
                 m.push_str("; ");
-                m.push_str(extra);
+                m.push_str(&extra);
             }
-            None => message = Some(extra.to_owned()),
+            None => message = Some(extra),
         }
     }
     message.map(|m| truncate(&redact(&m), MAX_TEXT_MESSAGE * 4))
@@ -270,7 +305,7 @@ mod tests {
     #[test]
     fn decoded_bodies_skip_the_bom_and_leave_bad_utf8_to_the_decoder() {
         let shape = GetUserParams::SHAPE;
-        let same = |body: &[u8]| validate_decoded_body(200, JSON, body, shape, &|s| s.to_owned());
+        let same = |body: &[u8]| validate_decoded_body(200, JSON, body, shape);
         let user = [
             br#"{"type":"known","displayName":"A"#.as_slice(),
             b"\xff",

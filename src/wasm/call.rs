@@ -6,21 +6,22 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::error::{to_js_error, Context};
+use super::error::{redacted_copy, to_js_error, Context, Parsed};
 use super::interrupt::{Fired, Interrupt};
-use super::js::{get, set};
+use super::js::{get, promise, set};
 use super::json_parse;
 use super::options::{call_signal, Settings, MAX_TIMER_MS};
 use super::params::FromJs;
 use super::transport::{self, describe, Failure, RawResponse};
+use crate::response::validate_decoded_body;
 use crate::schema::Shape;
 use crate::{
-    bearer_authorization, decide, is_retryable_status, parse_retry_after, plan_bulk,
-    validate_decoded_body, BulkEndpoint, Decision, Endpoint, Error, Outcome, Request,
-    BULK_LOOKUP_MAX_IDS, MAX_BULK_URL_LEN,
+    bearer_authorization, decide, error_message, is_retryable_status, parse_retry_after, plan_bulk,
+    BulkEndpoint, Decision, Endpoint, Error, Outcome, Request, BULK_LOOKUP_MAX_IDS,
+    MAX_BULK_URL_LEN,
 };
 
 /// What `onRequest` receives.
@@ -291,7 +292,7 @@ impl Inner {
                     }
                     let outcome = Outcome::Status {
                         status: response.status,
-                        retry_after: response.retry_after.as_deref(),
+                        retry_after: response.retry_after(),
                     };
                     match self.decide(ctx.attempts, outcome) {
                         Decision::GiveUp => return self.finish(op, &mut ctx, &response),
@@ -340,7 +341,12 @@ impl Inner {
             Ok(c) => c,
             Err(e) => return Attempt::Failed(Failure::Network(describe(&e))),
         };
-        let interrupt = Interrupt::new(self.settings.timeout_ms, signal, Some(&controller));
+        let interrupt = Interrupt::new(
+            self.settings.timeout_ms,
+            signal,
+            Some(&controller),
+            !self.settings.fetch.honours_signal,
+        );
         match transport::send(
             &self.settings.fetch,
             request,
@@ -368,7 +374,7 @@ impl Inner {
 
     /// Waits `ms`, or fails at once when the caller's signal aborts.
     async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
-        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None);
+        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None, true);
         match interrupt.wait().await {
             Fired::Timer => Ok(()),
             Fired::Aborted => Err(()),
@@ -382,37 +388,57 @@ impl Inner {
         ctx: &mut Context<'a>,
         response: &'a RawResponse,
     ) -> Result<JsValue, JsValue> {
-        ctx.request_id = response.request_id.as_deref();
-        ctx.retry_after_ms = response
-            .retry_after
-            .as_deref()
-            .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
-        let bytes = response.body.to_vec();
+        if !(200..300).contains(&response.status) {
+            ctx.request_id = response.request_id();
+            ctx.retry_after_ms = response
+                .retry_after()
+                .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
+        }
         let config = &self.settings.config;
         let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
+        let text = response.body.text();
+        if !(200..300).contains(&response.status) {
+            // JSON.parse reads the error body; the core's rules take the message from it.
+            let parsed = text
+                .as_ref()
+                .ok()
+                .and_then(|text| json_parse(text).ok())
+                .and_then(|value| redacted_copy(&value, &redact, 0));
+            let message = error_message(
+                parsed.clone().map(Parsed),
+                response.content_type.as_deref(),
+                &response.body.to_vec(),
+                &redact,
+            );
+            let err = Error::Http {
+                status: response.status,
+                message,
+                body: None,
+            };
+            let error = self.error(ctx, &err);
+            set(&error, "body", &parsed.unwrap_or(JsValue::UNDEFINED));
+            return Err(error);
+        }
         // The core validates the body against the model; JS's own JSON.parse then builds the
         // objects, which is far cheaper than building them from Rust one property at a time.
-        match validate_decoded_body(
+        let checked = validate_decoded_body(
             response.status,
             response.content_type.as_deref(),
-            &bytes,
+            &response.body.to_vec(),
             op.shape,
-            &redact,
-        ) {
-            Ok(()) => response
-                .body
-                .text()
-                .and_then(|text| json_parse(&text))
-                .map_err(|_| {
-                    let err = Error::Decode {
-                        status: response.status,
-                        path: ".".to_owned(),
-                        message: "the body is not valid JSON".to_owned(),
-                    };
-                    self.error(ctx, &err)
-                }),
-            Err(err) => Err(self.error(ctx, &err)),
-        }
+        )
+        .and_then(|()| {
+            text.and_then(|text| json_parse(&text))
+                .map_err(|_| Error::Decode {
+                    status: response.status,
+                    path: ".".to_owned(),
+                    message: "the body is not valid JSON".to_owned(),
+                })
+        });
+        checked.map_err(|err| {
+            ctx.request_id = response.request_id();
+            self.error(ctx, &err)
+        })
     }
 }
 
@@ -498,7 +524,7 @@ pub(crate) async fn run_bulk<E: BulkShape>(
             Rc::clone(&failed),
             signal.clone(),
         );
-        workers.push(&future_to_promise(async move {
+        workers.push(&promise(async move {
             loop {
                 if failed.get() {
                     return Ok(JsValue::UNDEFINED);

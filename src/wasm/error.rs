@@ -1,9 +1,10 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
 use super::js::{get, set};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-use crate::{ClientConfig, Error};
+use crate::{ClientConfig, Error, JsonView};
 
 // Hand-written TypeScript: the error is a JS `Error` object given extra properties in
 // `to_js_error`, a shape tsify cannot derive from a Rust type.
@@ -101,15 +102,9 @@ pub(crate) fn to_js_error(
     set(&error, "operation", &JsValue::from_str(ctx.operation));
     set(&error, "method", &JsValue::from_str(ctx.method));
     set(&error, "url", &JsValue::from_str(&redact(ctx.url)));
-    // The body is redacted value by value after parsing: a proxy that escapes `/` or `=` in
-    // its JSON would hide a credential from a search of the raw text.
-    let body = match err {
-        Error::Http {
-            body: Some(body), ..
-        } => json_to_js(&crate::redact_json(body, &redact)),
-        _ => JsValue::UNDEFINED,
-    };
-    set(&error, "body", &body);
+    // An http error's parsed body is set by the caller (see `redacted_copy`): the wasm skin
+    // parses bodies with JSON.parse, so `Error::Http` carries none here.
+    set(&error, "body", &JsValue::UNDEFINED);
     set(&error, "attempts", &JsValue::from(ctx.attempts));
     let retry_after = ctx
         .retry_after_ms
@@ -122,39 +117,73 @@ pub(crate) fn to_js_error(
     error.into()
 }
 
-/// The JS value of a parsed JSON body (serde_json limits its nesting to 128 levels, so the
-/// recursion is bounded).
-fn json_to_js(value: &serde_json::Value) -> JsValue {
-    use serde_json::Value;
-    match value {
-        Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
-        Value::String(s) => JsValue::from_str(s),
-        Value::Array(items) => items
-            .iter()
-            .map(json_to_js)
-            .collect::<js_sys::Array>()
-            .into(),
-        Value::Object(map) => {
-            let object = js_sys::Object::new();
-            for (key, value) in map {
-                let value = json_to_js(value);
-                if key == "__proto__" {
-                    // An own property, as JSON.parse makes it, not the prototype.
-                    let descriptor = js_sys::Object::new();
-                    for flag in ["writable", "enumerable", "configurable"] {
-                        set(&descriptor, flag, &JsValue::TRUE);
-                    }
-                    set(&descriptor, "value", &value);
-                    js_sys::Object::define_property(&object, &key.into(), &descriptor);
-                } else {
-                    set(&object, key, &value);
-                }
+/// A `JSON.parse` result as [`JsonView`] reads it.
+pub(crate) struct Parsed(pub JsValue);
+
+impl JsonView for Parsed {
+    fn member(&self, key: &str) -> Option<Self> {
+        if Array::is_array(&self.0) {
+            return None;
+        }
+        Some(get(&self.0, key))
+            .filter(|v| !v.is_undefined())
+            .map(Parsed)
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        Array::is_array(&self.0)
+            .then(|| self.0.unchecked_ref::<Array>().iter().map(Parsed).collect())
+    }
+    fn string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+}
+
+/// The deepest nesting of an error body kept as JSON (serde_json's limit, which the native
+/// core applies): a deeper one is read as text.
+const MAX_BODY_DEPTH: usize = 128;
+
+/// A copy of a `JSON.parse` result with `redact` applied to every string, keys included
+/// (value by value: a proxy that escapes `/` or `=` in its JSON would hide a credential from a
+/// search of the raw text). `None` when it nests deeper than [`MAX_BODY_DEPTH`].
+pub(crate) fn redacted_copy(
+    value: &JsValue,
+    redact: &dyn Fn(&str) -> String,
+    depth: usize,
+) -> Option<JsValue> {
+    if let Some(s) = value.as_string() {
+        return Some(JsValue::from_str(&redact(&s)));
+    }
+    if !value.is_object() {
+        return Some(value.clone());
+    }
+    if depth >= MAX_BODY_DEPTH {
+        return None;
+    }
+    if Array::is_array(value) {
+        let items = value.unchecked_ref::<Array>().iter();
+        return items
+            .map(|item| redacted_copy(&item, redact, depth + 1))
+            .collect::<Option<Array>>()
+            .map(JsValue::from);
+    }
+    let copy = Object::new();
+    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        let item = redacted_copy(&get(value, &key), redact, depth + 1)?;
+        let key = redact(&key);
+        if key == "__proto__" {
+            // An own property, as JSON.parse makes it, not the prototype.
+            let descriptor = Object::new();
+            for flag in ["writable", "enumerable", "configurable"] {
+                set(&descriptor, flag, &JsValue::TRUE);
             }
-            object.into()
+            set(&descriptor, "value", &item);
+            Object::define_property(&copy, &key.into(), &descriptor);
+        } else {
+            set(&copy, &key, &item);
         }
     }
+    Some(copy.into())
 }
 
 /// `isConfluenceError(value)`: true for errors thrown by this package. It checks the shape, not

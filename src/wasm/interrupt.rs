@@ -1,6 +1,8 @@
-//! A timer and/or an `AbortSignal` as one promise that rejects when either fires. Racing every
-//! await of an attempt against it bounds the attempt (timeout) and lets the caller cancel it,
-//! whatever the transport does with `init.signal`; awaiting it alone is an abortable sleep.
+//! A timer and/or an `AbortSignal` that aborts the attempt's fetch signal when either fires.
+//! For a transport not known to honour that signal, it is also a promise that rejects when it
+//! fires: racing every await of an attempt against it bounds the attempt (timeout) and lets the
+//! caller cancel it, whatever the transport does with `init.signal`; awaiting it alone is an
+//! abortable sleep.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -18,7 +20,9 @@ pub(crate) enum Fired {
 }
 
 pub(crate) struct Interrupt {
-    promise: Promise,
+    /// Rejects when the interrupt fires; made only for callers that await it (`race`,
+    /// `wait`): an unobserved rejected promise would be reported as unhandled.
+    promise: Option<Promise>,
     fired: Rc<Cell<Option<Fired>>>,
     timer: JsValue,
     signal: Option<AbortSignal>,
@@ -37,18 +41,21 @@ fn global_fn(name: &str) -> Option<Function> {
 
 impl Interrupt {
     /// Fires after `timer_ms` (if any) or when `signal` aborts (if given), whichever is first;
-    /// aborts `controller` (the attempt's own fetch signal) when it does.
+    /// aborts `controller` (the attempt's own fetch signal) when it does. `awaitable`: whether
+    /// `race` or `wait` will be used; without it, only the controller's abort and `fired`
+    /// tell that it fired.
     pub(crate) fn new(
         timer_ms: Option<u32>,
         signal: Option<&AbortSignal>,
         controller: Option<&AbortController>,
+        awaitable: bool,
     ) -> Self {
         let fired = Rc::new(Cell::new(None));
         let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
-        let promise = {
+        let promise = awaitable.then(|| {
             let slot = Rc::clone(&reject_slot);
             Promise::new(&mut |_resolve, reject| slot.set(Some(reject)))
-        };
+        });
         let fire = {
             let fired = Rc::clone(&fired);
             let controller = controller.cloned();
@@ -98,19 +105,21 @@ impl Interrupt {
         self.fired.get()
     }
 
-    /// Awaits `work`, unless the interrupt fires first. `Err` holds the work's own rejection, or
-    /// `None` when the interrupt won.
-    pub(crate) async fn race(&self, work: &Promise) -> Result<JsValue, Option<JsValue>> {
-        let race = Promise::race(&Array::of2(work, &self.promise));
-        JsFuture::from(race).await.map_err(|e| match self.fired() {
-            Some(_) => None,
-            None => Some(e),
-        })
+    /// Awaits `work`, unless the interrupt fires first (then [`Interrupt::fired`] says so and
+    /// the error is the interrupt's).
+    pub(crate) async fn race(&self, work: &Promise) -> Result<JsValue, JsValue> {
+        let work = match &self.promise {
+            Some(promise) => Promise::race(&Array::of2(work, promise)),
+            None => work.clone(),
+        };
+        JsFuture::from(work).await
     }
 
     /// Waits until the interrupt fires and says why: the abortable sleep.
     pub(crate) async fn wait(&self) -> Fired {
-        let _ = JsFuture::from(self.promise.clone()).await;
+        if let Some(promise) = &self.promise {
+            let _ = JsFuture::from(promise.clone()).await;
+        }
         self.fired().unwrap_or(Fired::Timer)
     }
 }

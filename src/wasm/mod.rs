@@ -14,7 +14,6 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::{
     Endpoint, Error, GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
@@ -24,7 +23,7 @@ use crate::{
 use call::{run_bulk, BulkShape, Inner, Op};
 pub use error::is_confluence_error;
 use error::{to_js_error, Context};
-use js::get;
+use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
 
@@ -42,7 +41,7 @@ fn send(
     op: Op,
     prepared: Result<(crate::Request, Option<AbortSignal>), JsValue>,
 ) -> Promise {
-    future_to_promise(async move {
+    promise(async move {
         let (request, signal) = prepared?;
         inner.execute(op, request, signal.as_ref()).await
     })
@@ -129,7 +128,7 @@ impl ConfluenceClient {
     }
 
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {
-        future_to_promise(run_bulk::<E>(Rc::clone(&self.inner), params, options))
+        promise(run_bulk::<E>(Rc::clone(&self.inner), params, options))
     }
 
     /// Gets a user by account id (`GET /wiki/rest/api/user`).

@@ -176,6 +176,7 @@ impl ClientOptions {
             Some(function) => Fetch {
                 function,
                 this: JsValue::UNDEFINED,
+                honours_signal: false,
             },
             None => {
                 let global = js_sys::global();
@@ -185,6 +186,7 @@ impl ClientOptions {
                 Fetch {
                     function,
                     this: global.into(),
+                    honours_signal: true,
                 }
             }
         };

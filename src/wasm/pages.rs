@@ -7,11 +7,10 @@ use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::call::{Inner, Op};
-use super::js::{get, set};
+use super::js::{get, promise, set};
 use super::params::FromJs;
 use crate::{
     next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, PagedEndpoint,
@@ -51,7 +50,7 @@ impl<E: PagedEndpoint + FromJs + 'static> Pages<E> {
 
     fn next(&self) -> Promise {
         let state = Rc::clone(&self.0);
-        future_to_promise(async move {
+        promise(async move {
             loop {
                 // No borrow is held across an await: a second `next()` while one is pending
                 // sees consistent state.

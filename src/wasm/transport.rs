@@ -2,6 +2,8 @@
 //! `Reflect` rather than `web_sys::Response`, so any fetch-like function works: the global
 //! `fetch` in browsers, workers and Node, or a host bridge's function passed as `options.fetch`.
 
+use std::cell::OnceCell;
+
 use super::js::{get, set};
 use js_sys::{Function, JsString, Object, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,12 +16,29 @@ use crate::Request;
 pub(crate) struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
-    pub retry_after: Option<String>,
-    /// Atlassian's `atl-traceid`, which support asks for.
-    pub request_id: Option<String>,
+    /// The response's `headers`, for the headers only some outcomes need.
+    headers: JsValue,
+    retry_after: OnceCell<Option<String>>,
+    request_id: OnceCell<Option<String>>,
     /// The rate-limit headers present, by their canonical names.
     pub rate_limit: Vec<(&'static str, String)>,
     pub body: Body,
+}
+
+impl RawResponse {
+    /// `Retry-After`, read the first time it is asked for (a retry or an error needs it).
+    pub(crate) fn retry_after(&self) -> Option<&str> {
+        self.retry_after
+            .get_or_init(|| header(&self.headers, "retry-after"))
+            .as_deref()
+    }
+
+    /// Atlassian's `atl-traceid`, which support asks for (read for errors only).
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        self.request_id
+            .get_or_init(|| header(&self.headers, "atl-traceid"))
+            .as_deref()
+    }
 }
 
 /// A response body as the transport gave it.
@@ -62,16 +81,22 @@ pub(crate) enum Failure {
 pub(crate) struct Fetch {
     pub function: Function,
     pub this: JsValue,
+    /// Whether this fetch is known to stop when `init.signal` aborts (the global fetch: the
+    /// Fetch standard requires it). A user's function is not trusted to: each of its steps is
+    /// raced against the attempt's interrupt instead.
+    pub honours_signal: bool,
 }
 
 /// Awaits `value` (a promise, any thenable, or a plain value) unless `interrupt` fires first.
+/// With a fetch that honours its signal, the interrupt is not awaitable: its abort of that
+/// signal ends the wait.
 async fn settle(value: JsValue, interrupt: &Interrupt) -> Result<JsValue, Failure> {
     interrupt
         .race(&Promise::resolve(&value))
         .await
-        .map_err(|e| match e {
-            Some(e) => Failure::Network(describe(&e)),
-            None => Failure::Interrupted,
+        .map_err(|e| match interrupt.fired() {
+            Some(_) => Failure::Interrupted,
+            None => Failure::Network(describe(&e)),
         })
 }
 
@@ -117,13 +142,12 @@ pub(crate) async fn send(
         .as_f64()
         .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
         .ok_or_else(|| network("the fetch response has no valid status"))? as u16;
-    let content_type = header(&response, "content-type");
-    let retry_after = header(&response, "retry-after");
-    let request_id = header(&response, "atl-traceid");
+    let headers = get(&response, "headers");
+    let content_type = header(&headers, "content-type");
     let rate_limit = match rate_limit {
         true => RATE_LIMIT_HEADERS
             .iter()
-            .filter_map(|name| header(&response, name).map(|value| (*name, value)))
+            .filter_map(|name| header(&headers, name).map(|value| (*name, value)))
             .collect(),
         false => Vec::new(),
     };
@@ -152,8 +176,9 @@ pub(crate) async fn send(
     Ok(RawResponse {
         status,
         content_type,
-        retry_after,
-        request_id,
+        headers,
+        retry_after: OnceCell::new(),
+        request_id: OnceCell::new(),
         rate_limit,
         body,
     })
@@ -169,13 +194,12 @@ const RATE_LIMIT_HEADERS: [&str; 6] = [
     "RateLimit-Reason",
 ];
 
-/// `response.headers.get(name)`, tolerating transports that expose no headers (Forge's bridge
-/// strips some).
-fn header(response: &JsValue, name: &str) -> Option<String> {
-    let headers = get(response, "headers");
-    let getter = get(&headers, "get").dyn_into::<Function>().ok()?;
+/// `headers.get(name)`, tolerating transports that expose no headers (Forge's bridge strips
+/// some).
+fn header(headers: &JsValue, name: &str) -> Option<String> {
+    let getter = get(headers, "get").dyn_into::<Function>().ok()?;
     getter
-        .call1(&headers, &JsValue::from_str(name))
+        .call1(headers, &JsValue::from_str(name))
         .ok()?
         .as_string()
 }
