@@ -395,9 +395,11 @@ impl BulkEndpoint for GetBulkUserLookupParams {
         &self.account_ids
     }
     fn with_account_ids(&self, account_ids: Vec<AccountId>) -> Self {
+        // Not `..self.clone()`: that would copy every id only to drop them.
         GetBulkUserLookupParams {
             account_ids,
-            ..self.clone()
+            expand: self.expand.clone(),
+            limit: self.limit,
         }
     }
     fn result_limit(&self) -> Option<usize> {
