@@ -655,31 +655,66 @@ impl Number<'_> {
         Some(n)
     }
 
-    /// Whether the number parses to a finite f64. Below 10^308 it surely does, and only the
-    /// rare larger ones are parsed.
+    /// Whether the number parses to a finite f64: whether its magnitude is below
+    /// 2^1024 − 2^970, halfway between `f64::MAX` and 2^1024, where rounding to nearest (ties
+    /// to even) goes to infinity. Decided on the digits, without float parsing.
     fn is_finite_f64(&self) -> bool {
-        if self.integer && self.int_digits.len() <= 308 {
+        if self.integer && self.int_digits.len() < F64_OVERFLOW_DIGITS.len() {
             return true;
         }
-        let exponent_small = match self.text.iter().position(|&b| b == b'e' || b == b'E') {
-            None => true,
-            Some(e) => {
-                let digits = self.text[e + 1..]
+        let text = self.text.strip_prefix(b"-").unwrap_or(self.text);
+        let mantissa_end = text
+            .iter()
+            .position(|&b| b == b'e' || b == b'E')
+            .unwrap_or(text.len());
+        let exponent = text.get(mantissa_end + 1..).map_or(0, saturating_exponent);
+        let mantissa = &text[..mantissa_end];
+        let int_len = self.int_digits.len() as i64;
+        let digits = mantissa.iter().copied().filter(u8::is_ascii_digit);
+        let leading_zeros = digits.clone().take_while(|&d| d == b'0').count();
+        let significant: Vec<u8> = digits.skip(leading_zeros).collect();
+        if significant.is_empty() {
+            return true; // zero
+        }
+        // The value is 0.<significant> × 10^magnitude.
+        let magnitude = int_len
+            .saturating_add(exponent)
+            .saturating_sub(leading_zeros as i64);
+        let limit = F64_OVERFLOW_DIGITS.as_bytes();
+        match magnitude.cmp(&(limit.len() as i64)) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Greater => false,
+            std::cmp::Ordering::Equal => {
+                let end = significant
                     .iter()
-                    .skip_while(|&&b| b == b'+' || b == b'-')
-                    .skip_while(|&&b| b == b'0');
-                digits.count() <= 2
+                    .rposition(|&d| d != b'0')
+                    .map_or(0, |i| i + 1);
+                &significant[..end] < limit
             }
-        };
-        if exponent_small && self.int_digits.len() <= 200 {
-            return true;
         }
-        std::str::from_utf8(self.text)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-            .is_some_and(f64::is_finite)
     }
 }
+
+/// The value of an exponent's digits (with an optional sign), saturated far beyond any that
+/// matters.
+fn saturating_exponent(text: &[u8]) -> i64 {
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let value = digits.iter().fold(0i64, |n, &d| {
+        n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// The digits of 2^1024 − 2^970, the smallest magnitude that rounds to an infinite f64.
+const F64_OVERFLOW_DIGITS: &str = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
 
 /// Text from the body as it may appear in a message: control characters escaped and long
 /// text cut, so a hostile body cannot make an error message huge or unprintable.
@@ -861,6 +896,26 @@ mod tests {
             user(r#"{"type":"k","unknown":1e400}"#).is_ok(),
             "skipped numbers are only checked for syntax"
         );
+    }
+
+    #[test]
+    fn kept_numbers_are_finite_exactly_where_f64_parsing_is() {
+        let max = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+        let below = format!("{}1", &max[..max.len() - 1]);
+        let cases = [
+            "0", "-0", "0.0", "1e308", "1.7976931348623157e308", "1.7976931348623158e308",
+            "1.7976931348623158079e308", "1.79769313486231580794e308", "1.797693134862315808e308",
+            "-1.797693134862315808e308", "1e309", "0.1e310", "0.001e311", "10e307", "100e307",
+            "1e-400", "0e99999999999999999999999", "1E+308", "2e308", "1e9999999999999999999999",
+            "1e-9999999999999999999999", "0.000000001e317", max, &below,
+            "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792.0",
+            "17976931348623158079372897140530341507993413271003782693617377898044496829276475094664901797758720709633028641669288791094655554785194040263065748867150582068190890200070838367627385484581771153176447573027006985557136695962284291481986083493647529271907416844436551070434271155969950809304288017790417449779.19",
+        ];
+        for text in cases {
+            let body = format!(r#"{{"type":"k","_links":{{"x":{{"n":{text}}}}}}}"#);
+            let expected = text.parse::<f64>().unwrap().is_finite();
+            assert_eq!(user(&body).is_ok(), expected, "{text}");
+        }
     }
 
     #[test]
