@@ -393,31 +393,7 @@ impl Inner {
             ctx.retry_after_ms = response
                 .retry_after()
                 .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
-        }
-        let config = &self.settings.config;
-        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
-        let text = response.body.text();
-        if !(200..300).contains(&response.status) {
-            // JSON.parse reads the error body; the core's rules take the message from it.
-            let parsed = text
-                .as_ref()
-                .ok()
-                .and_then(|text| json_parse(text).ok())
-                .and_then(|value| redacted_copy(&value, &redact, 0));
-            let message = error_message(
-                parsed.clone().map(Parsed),
-                response.content_type.as_deref(),
-                &response.body.to_vec(),
-                &redact,
-            );
-            let err = Error::Http {
-                status: response.status,
-                message,
-                body: None,
-            };
-            let error = self.error(ctx, &err);
-            set(&error, "body", &parsed.unwrap_or(JsValue::UNDEFINED));
-            return Err(error);
+            return Err(self.http_error(ctx, response));
         }
         // The core validates the body against the model; JS's own JSON.parse then builds the
         // objects, which is far cheaper than building them from Rust one property at a time.
@@ -428,17 +404,48 @@ impl Inner {
             op.shape,
         )
         .and_then(|()| {
-            text.and_then(|text| json_parse(&text))
-                .map_err(|_| Error::Decode {
-                    status: response.status,
-                    path: ".".to_owned(),
-                    message: "the body is not valid JSON".to_owned(),
-                })
+            let not_json = |_| Error::Decode {
+                status: response.status,
+                path: ".".to_owned(),
+                message: "the body is not valid JSON".to_owned(),
+            };
+            response
+                .body
+                .text()
+                .and_then(|text| json_parse(&text))
+                .map_err(not_json)
         });
         checked.map_err(|err| {
             ctx.request_id = response.request_id();
             self.error(ctx, &err)
         })
+    }
+
+    /// The error for a non-2xx response. JSON.parse reads its body, the core's rules take the
+    /// message from that, and the error's `body` is a redacted copy of it.
+    fn http_error(&self, ctx: &Context<'_>, response: &RawResponse) -> JsValue {
+        let config = &self.settings.config;
+        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
+        let parsed = response
+            .body
+            .text()
+            .and_then(|text| json_parse(&text))
+            .ok()
+            .and_then(|value| redacted_copy(&value, &redact, 0));
+        let message = error_message(
+            parsed.clone().map(Parsed),
+            response.content_type.as_deref(),
+            &response.body.to_vec(),
+            &redact,
+        );
+        let err = Error::Http {
+            status: response.status,
+            message,
+            body: None,
+        };
+        let error = self.error(ctx, &err);
+        set(&error, "body", &parsed.unwrap_or(JsValue::UNDEFINED));
+        error
     }
 }
 
