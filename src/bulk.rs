@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::encode::percent_encode_into;
+use crate::encode::percent_encoded_len;
 use crate::error::Error;
 use crate::models::AccountId;
 
@@ -57,12 +57,10 @@ pub fn plan_bulk(
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut used = 0;
-    let mut encoded = String::new();
     for (i, id) in unique.iter().enumerate() {
-        encoded.clear();
-        percent_encode_into(&mut encoded, id.as_str());
-        let cost = encoded.len() + usize::from(i > start);
-        if encoded.len() > budget {
+        let encoded_len = percent_encoded_len(id.as_str());
+        let cost = encoded_len + usize::from(i > start);
+        if encoded_len > budget {
             return Err(Error::invalid(format!(
                 "accountIds[{}] is too long to fit in a request URL of {max_url_len} characters",
                 positions[i]
@@ -71,7 +69,7 @@ pub fn plan_bulk(
         if i - start == max_ids || used + cost > budget {
             chunks.push(start..i);
             start = i;
-            used = encoded.len();
+            used = encoded_len;
         } else {
             used += cost;
         }

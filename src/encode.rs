@@ -1,19 +1,35 @@
 //! Byte-level encodings the request builders need: percent-encoding for query values and
 //! base64 for HTTP basic auth. Small enough to write out rather than pull in two crates.
 
+/// Whether `b` is in RFC 3986's unreserved set, which travels as it is.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
 /// Appends `value` to `out`, percent-encoding every byte outside RFC 3986's unreserved set, so
 /// `&`, `=`, `#`, `+`, `%`, `,`, space, `/` and non-ASCII all reach the server unchanged.
 pub(crate) fn percent_encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
+    // Runs of unreserved bytes are copied whole; they are ASCII, so each run is a whole str.
+    let mut run = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        if !is_unreserved(b) {
+            out.push_str(value.get(run..i).unwrap_or_default());
             out.push('%');
             out.push(HEX[usize::from(b >> 4)] as char);
             out.push(HEX[usize::from(b & 0xF)] as char);
+            run = i + 1;
         }
     }
+    out.push_str(value.get(run..).unwrap_or_default());
+}
+
+/// The length of `value` once percent-encoded, without encoding it.
+pub(crate) fn percent_encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| if is_unreserved(b) { 1 } else { 3 })
+        .sum()
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as HTTP basic auth wants.
@@ -51,6 +67,21 @@ mod tests {
     #[test]
     fn unreserved_bytes_pass_through() {
         assert_eq!(enc("AZaz09-._~"), "AZaz09-._~");
+    }
+
+    #[test]
+    fn the_encoded_length_is_the_length_of_the_encoding() {
+        for s in [
+            "",
+            "abc",
+            "a&b=c#d+e%f g/h,i",
+            "557058:é",
+            "ü\u{1F600}x",
+            "%%",
+            "5b10ac8d82e05b22cc7d4ef5",
+        ] {
+            assert_eq!(percent_encoded_len(s), enc(s).len(), "{s:?}");
+        }
     }
 
     #[test]
