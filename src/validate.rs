@@ -29,11 +29,18 @@ pub fn validate(body: &str, shape: &Shape) -> Result<(), Invalid> {
 /// [`validate`] on bytes: string contents are not checked for UTF-8 (the caller does, or a
 /// decoder replaces what is invalid).
 pub(crate) fn validate_bytes(body: &[u8], shape: &Shape) -> Result<(), Invalid> {
+    // The first pass keeps no path; a body that fails is checked again with one, which fails
+    // at the same place and names it.
+    check(body, shape, false).or_else(|_| check(body, shape, true))
+}
+
+fn check(body: &[u8], shape: &Shape, tracked: bool) -> Result<(), Invalid> {
     let mut v = Validator {
         s: body,
         i: 0,
         depth: 0,
         path: Vec::new(),
+        tracked,
     };
     v.value(shape)?;
     v.ws();
@@ -118,7 +125,9 @@ struct Validator<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    /// Where the cursor is, kept only when `tracked` (see [`validate_bytes`]).
     path: Vec<Seg>,
+    tracked: bool,
 }
 
 type R = Result<(), Invalid>;
@@ -137,6 +146,7 @@ impl<'a> Validator<'a> {
                         i: *at,
                         depth: 0,
                         path: Vec::new(),
+                        tracked: false,
                     };
                     if let Ok(key) = again.string(true) {
                         path.push_str(&shown(&String::from_utf8_lossy(key.bytes())));
@@ -155,6 +165,18 @@ impl<'a> Validator<'a> {
         Invalid {
             path,
             message: message.into(),
+        }
+    }
+
+    fn enter_path(&mut self, seg: Seg) {
+        if self.tracked {
+            self.path.push(seg);
+        }
+    }
+
+    fn leave_path(&mut self) {
+        if self.tracked {
+            self.path.pop();
         }
     }
 
@@ -217,7 +239,7 @@ impl<'a> Validator<'a> {
         self.ws();
         match shape {
             Shape::String => match self.peek() {
-                Some(b'"') => self.string(true).map(drop),
+                Some(b'"') => self.skip_string(true),
                 _ => Err(self.expected("a string")),
             },
             Shape::Bool => match self.peek() {
@@ -249,9 +271,9 @@ impl<'a> Validator<'a> {
                     self.i += 1;
                 } else {
                     loop {
-                        self.path.push(Seg::Index(index));
+                        self.enter_path(Seg::Index(index));
                         self.value(item)?;
-                        self.path.pop();
+                        self.leave_path();
                         index += 1;
                         self.ws();
                         match self.peek() {
@@ -319,7 +341,7 @@ impl<'a> Validator<'a> {
             return self.any(true);
         }
         self.members(|v, _| match v.peek() {
-            Some(b'"') => v.string(true).map(drop),
+            Some(b'"') => v.skip_string(true),
             Some(b'{') => v.any(true),
             _ => Err(v.expected("a string or an object")),
         })
@@ -343,9 +365,9 @@ impl<'a> Validator<'a> {
                 let key = self.string(true)?;
                 self.colon()?;
                 self.ws();
-                self.path.push(Seg::Key(at));
+                self.enter_path(Seg::Key(at));
                 member(self, key.bytes())?;
-                self.path.pop();
+                self.leave_path();
                 self.ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,
@@ -397,7 +419,7 @@ impl<'a> Validator<'a> {
                         continue;
                     }
                 }
-                Some(b'"') => self.string(parsed).map(drop)?,
+                Some(b'"') => self.skip_string(parsed)?,
                 Some(b't') => self.literal(b"true")?,
                 Some(b'f') => self.literal(b"false")?,
                 Some(b'n') => self.literal(b"null")?,
@@ -484,6 +506,20 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+    }
+
+    /// A string whose content is not needed: the usual plain one is passed over without
+    /// building anything; one with escapes goes through [`Validator::string`].
+    fn skip_string(&mut self, strict: bool) -> R {
+        let start = self.i;
+        self.i += 1;
+        self.plain_run();
+        if self.peek() == Some(b'"') {
+            self.i += 1;
+            return Ok(());
+        }
+        self.i = start;
+        self.string(strict).map(drop)
     }
 
     /// Moves the cursor past bytes that need no attention inside a string.
