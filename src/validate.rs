@@ -168,22 +168,26 @@ impl<'a> Validator<'a> {
         }
     }
 
+    #[inline(always)]
     fn enter_path(&mut self, seg: Seg) {
         if self.tracked {
             self.path.push(seg);
         }
     }
 
+    #[inline(always)]
     fn leave_path(&mut self) {
         if self.tracked {
             self.path.pop();
         }
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
@@ -383,6 +387,7 @@ impl<'a> Validator<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn colon(&mut self) -> R {
         self.ws();
         if self.peek() != Some(b':') {
@@ -510,6 +515,7 @@ impl<'a> Validator<'a> {
 
     /// A string whose content is not needed: the usual plain one is passed over without
     /// building anything; one with escapes goes through [`Validator::string`].
+    #[inline(always)]
     fn skip_string(&mut self, strict: bool) -> R {
         let start = self.i;
         self.i += 1;
@@ -523,6 +529,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Moves the cursor past bytes that need no attention inside a string.
+    #[inline(always)]
     fn plain_run(&mut self) {
         let rest = self.s.get(self.i..).unwrap_or_default();
         let n = rest
