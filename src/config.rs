@@ -302,24 +302,6 @@ fn redact_all(text: &str, mut secrets: Vec<&str>) -> String {
     out
 }
 
-/// A copy of `value` with `redact` applied to every string in it, keys included.
-pub fn redact_json(
-    value: &serde_json::Value,
-    redact: &dyn Fn(&str) -> String,
-) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => Value::String(redact(s)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| redact_json(v, redact)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (redact(k), redact_json(v, redact)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// Splits `host[:port]` (host may be a bracketed IPv6 literal); `None` when malformed.
 fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
     let (host, port) = if let Some(inner_and_rest) = authority.strip_prefix('[') {

@@ -57,7 +57,7 @@ mod wasm;
 pub use wasm::{is_confluence_error, ConfluenceClient};
 
 pub use bulk::{plan_bulk, BulkPlan, MAX_BULK_URL_LEN};
-pub use config::{bearer_authorization, redact, redact_json, Auth, ClientConfig, Request};
+pub use config::{bearer_authorization, redact, Auth, ClientConfig, Request};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
 pub use paging::next_start;
