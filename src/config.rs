@@ -5,6 +5,7 @@ use std::fmt;
 use crate::encode::base64;
 use crate::endpoints::Endpoint;
 use crate::error::Error;
+use crate::redact::Redactor;
 
 /// How requests authenticate.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -51,8 +52,8 @@ pub struct ClientConfig {
     /// `scheme://host[:port][/path]` with no trailing slash, or empty for relative requests.
     base: String,
     authorization: Option<String>,
-    /// Every string that would give a credential away, for [`Self::redact`].
-    secrets: Vec<String>,
+    /// Every credential of this config, for [`Self::redact`].
+    redactor: Redactor,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -117,29 +118,32 @@ impl ClientConfig {
             None => String::new(),
         };
         let authorization = authorization_header(&auth)?;
-        let mut secrets: Vec<String> = match &auth {
-            Auth::None => vec![],
-            Auth::Basic { api_token, .. } => vec![api_token.clone()],
-            Auth::Bearer { token } => vec![token.clone()],
-        };
+        let mut redactor = Redactor::default();
+        match &auth {
+            Auth::None => {}
+            Auth::Basic { api_token, .. } => redactor.add_credential(api_token),
+            Auth::Bearer { token } => redactor.add_credential(token),
+        }
         if let Some(header) = &authorization {
-            // The header value and its credential part alone (the base64 of email:token).
-            secrets.push(header.clone());
+            // The header value and its credential part alone (the base64 of email:token,
+            // whole: a short token's own base64 forms are too short to search for).
+            redactor.add(header);
             if let Some((_, credential)) = header.split_once(' ') {
-                secrets.push(credential.to_owned());
+                redactor.add(credential);
             }
         }
         Ok(ClientConfig {
             base,
             authorization,
-            secrets,
+            redactor,
         })
     }
 
-    /// Replaces every credential of this config found in `text` with `[REDACTED]`. Applied to
-    /// everything an error carries, since transports and servers can echo URLs and headers.
+    /// Replaces every credential of this config found in `text`, in any form (see
+    /// [`Redactor`]), with `[REDACTED]`. Applied to everything an error or a hook carries,
+    /// since transports and servers can echo URLs and headers.
     pub fn redact(&self, text: &str) -> String {
-        redact(text, self.secrets.iter().map(String::as_str))
+        self.redactor.redact(text)
     }
 
     /// The normalized base URL (empty in relative mode).
@@ -271,35 +275,6 @@ fn normalize_base_url(url: &str) -> Result<String, Error> {
     }
     out.push_str(path);
     Ok(out)
-}
-
-/// Replaces every occurrence of each secret in `text` with `[REDACTED]`, longest secrets
-/// first so a secret containing another is removed whole.
-pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
-    redact_all(
-        text,
-        secrets.into_iter().filter(|s| !s.is_empty()).collect(),
-    )
-}
-
-/// [`redact`] without the generic parameter, so one copy of it exists in the binary.
-fn redact_all(text: &str, mut secrets: Vec<&str>) -> String {
-    // A handful of secrets at most: an insertion sort, longest first, instead of a generic
-    // sort's machinery.
-    for i in 1..secrets.len() {
-        let mut j = i;
-        while j > 0 && secrets[j - 1].len() < secrets[j].len() {
-            secrets.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-    let mut out = text.to_owned();
-    for secret in secrets {
-        if out.contains(secret) {
-            out = out.replace(secret, "[REDACTED]");
-        }
-    }
-    out
 }
 
 /// Splits `host[:port]` (host may be a bracketed IPv6 literal); `None` when malformed.

@@ -47,6 +47,7 @@ mod endpoints;
 mod error;
 pub mod models;
 mod paging;
+mod redact;
 mod response;
 mod retry;
 pub mod schema;
@@ -57,10 +58,11 @@ mod wasm;
 pub use wasm::{is_confluence_error, ConfluenceClient};
 
 pub use bulk::{plan_bulk, BulkPlan, MAX_BULK_URL_LEN};
-pub use config::{bearer_authorization, redact, Auth, ClientConfig, Request};
+pub use config::{bearer_authorization, Auth, ClientConfig, Request};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
 pub use paging::next_start;
+pub use redact::{redact, Redactor, MIN_FRAGMENT, REDACTED};
 pub use response::{
     decode_response, error_message, parse_error, parse_error_redacted, validate_body,
     validate_response, JsonView,

@@ -1,0 +1,548 @@
+//! Redaction: every form of a credential removed from text bound for an error or a hook.
+//!
+//! Servers, proxies and transports echo what they were sent, and not always verbatim: a
+//! credential comes back cut to a message's length, split by a line break, percent-encoded
+//! (either hex case), as HTML entities (named, decimal, hex), JSON- or Rust-escaped, wrapped in
+//! tags, or base64-encoded with what surrounded it. A [`Redactor`] therefore does not search
+//! for the credential's bytes alone. It reads the text as a stream of units with whitespace
+//! left out, once as written and twice decoded (so a double-encoded `%2541` is read as `A`),
+//! and replaces every stretch of the text where 8 consecutive units (see [`MIN_FRAGMENT`]) are
+//! 8 consecutive bytes of a credential, read the same ways, with [`REDACTED`]. Any fragment of
+//! 8 or more characters is caught that way, wherever a message was cut. A credential shorter
+//! than that is matched whole. Text that matches nothing is returned as it was.
+//!
+//! It runs on error paths and in hook arguments only: the cost is a few passes over the text,
+//! with one binary search in a sorted table for each 8-byte window.
+
+use crate::encode::base64;
+
+/// What a removed credential is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// The shortest fragment of a credential that gives it away: 8 characters of a random token
+/// are 40 to 48 bits of it, and shorter runs would match ordinary words.
+pub const MIN_FRAGMENT: usize = 8;
+
+/// The credentials to remove, prepared for searching. Build one with [`Redactor::add`] or
+/// [`Redactor::add_credential`] for each secret, then call [`Redactor::redact`].
+///
+/// ```
+/// use confluence_users::Redactor;
+/// let mut r = Redactor::default();
+/// r.add_credential("SECRET-TOKEN-ABC123");
+/// assert_eq!(r.redact("token=SECRET-TO\nKEN-ABC123"), "token=[REDACTED]");
+/// assert_eq!(r.redact("echo: SECRET%2dTOKEN"), "echo: [REDACTED]");
+/// assert_eq!(r.redact("nothing to hide"), "nothing to hide");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Redactor {
+    /// Every window of [`MIN_FRAGMENT`] bytes of every secret, read every way, big-endian in a
+    /// `u64`; sorted, without duplicates.
+    grams: Vec<u64>,
+    /// One bit per byte value that starts some window: most text windows are ruled out by
+    /// this before the search.
+    starts: [u64; 4],
+    /// Secrets shorter than [`MIN_FRAGMENT`] (with whitespace left out), matched whole.
+    short: Vec<Vec<u8>>,
+}
+
+// Hand-written so that `{:?}` never prints what the redactor hides.
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("windows", &self.grams.len())
+            .field("short", &self.short.len())
+            .finish()
+    }
+}
+
+/// One unit of a normalized text: a byte and the span of the original text it stands for.
+#[derive(Clone, Copy)]
+struct Unit {
+    byte: u8,
+    start: usize,
+    end: usize,
+}
+
+impl Redactor {
+    /// Whether no secret was added (then [`Redactor::redact`] returns its input).
+    pub fn is_empty(&self) -> bool {
+        self.grams.is_empty() && self.short.is_empty()
+    }
+
+    /// Adds `secret`: its every fragment of [`MIN_FRAGMENT`] characters or more, in every form
+    /// the module docs list, is removed. An empty secret is ignored.
+    pub fn add(&mut self, secret: &str) {
+        let raw = units(secret);
+        if raw.is_empty() {
+            return;
+        }
+        let once = decode(&raw);
+        let twice = decode(&once);
+        for stream in [&raw, &once, &twice] {
+            if stream.len() < MIN_FRAGMENT {
+                continue;
+            }
+            let mut key = 0u64;
+            for (i, unit) in stream.iter().enumerate() {
+                key = (key << 8) | u64::from(unit.byte);
+                if i + 1 >= MIN_FRAGMENT {
+                    self.grams.push(key);
+                    let first = (key >> 56) as u8;
+                    self.starts[usize::from(first >> 6)] |= 1 << (first & 63);
+                }
+            }
+        }
+        if raw.len() < MIN_FRAGMENT {
+            let bytes: Vec<u8> = raw.iter().map(|u| u.byte).collect();
+            if !self.short.contains(&bytes) {
+                self.short.push(bytes);
+            }
+        }
+        self.grams.sort_unstable();
+        self.grams.dedup();
+    }
+
+    /// Adds a credential: [`Redactor::add`] of `secret` and of its base64 as it appears inside
+    /// any longer base64 text (at each of the three byte alignments, standard and URL-safe
+    /// alphabets), so `base64("email:" + secret)` and the like are caught too.
+    pub fn add_credential(&mut self, secret: &str) {
+        self.add(secret);
+        if secret.is_empty() {
+            return;
+        }
+        for shift in 0..3usize {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(secret.as_bytes());
+            let encoded = base64(&bytes);
+            let padded = bytes.len() % 3 != 0;
+            // The characters that also encode the zero bytes in front, or whatever follows
+            // the secret (the padded last group), are not the secret's own: left out.
+            let from = if shift > 0 { 4 } else { 0 };
+            let to = if padded && shift > 0 {
+                encoded.len().saturating_sub(4)
+            } else {
+                encoded.len()
+            };
+            let Some(own) = encoded.get(from..to).filter(|s| s.len() >= MIN_FRAGMENT) else {
+                continue;
+            };
+            self.add(own);
+            if own.contains(['+', '/']) {
+                self.add(&own.replace('+', "-").replace('/', "_"));
+            }
+        }
+    }
+
+    /// `text` with every stretch that holds a secret replaced by [`REDACTED`].
+    pub fn redact(&self, text: &str) -> String {
+        if self.is_empty() || text.is_empty() {
+            return text.to_owned();
+        }
+        let raw = units(text);
+        let once = decode(&raw);
+        let twice = decode(&once);
+        let mut spans = Vec::new();
+        for stream in [&raw, &once, &twice] {
+            self.find(stream, &mut spans);
+        }
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut done = 0;
+        let mut spans = spans.into_iter().peekable();
+        while let Some((start, mut end)) = spans.next() {
+            while let Some(&(next_start, next_end)) = spans.peek() {
+                if next_start > end {
+                    break;
+                }
+                end = end.max(next_end);
+                spans.next();
+            }
+            // Spans from an earlier overlapping one already ended past `start`.
+            let start = start.max(done);
+            if end <= start {
+                continue;
+            }
+            out.push_str(text.get(done..start).unwrap_or_default());
+            out.push_str(REDACTED);
+            done = end;
+        }
+        out.push_str(text.get(done..).unwrap_or_default());
+        out
+    }
+
+    /// Pushes the spans of `text` that `stream` (read from it) matches a secret at.
+    fn find(&self, stream: &[Unit], spans: &mut Vec<(usize, usize)>) {
+        // The run of matched units so far: windows that overlap or touch extend it.
+        let mut run: Option<(usize, usize)> = None;
+        let flush = |run: (usize, usize), spans: &mut Vec<(usize, usize)>| {
+            spans.push((stream[run.0].start, stream[run.1 - 1].end));
+        };
+        if !self.grams.is_empty() {
+            let mut key = 0u64;
+            for (i, unit) in stream.iter().enumerate() {
+                key = (key << 8) | u64::from(unit.byte);
+                if i + 1 < MIN_FRAGMENT {
+                    continue;
+                }
+                let first = (key >> 56) as u8;
+                if self.starts[usize::from(first >> 6)] & (1 << (first & 63)) == 0
+                    || self.grams.binary_search(&key).is_err()
+                {
+                    continue;
+                }
+                let (from, to) = (i + 1 - MIN_FRAGMENT, i + 1);
+                run = match run {
+                    Some((s, e)) if from <= e => Some((s, to)),
+                    Some(done) => {
+                        flush(done, spans);
+                        Some((from, to))
+                    }
+                    None => Some((from, to)),
+                };
+            }
+            if let Some(done) = run {
+                flush(done, spans);
+            }
+        }
+        for short in &self.short {
+            let mut i = 0;
+            while i + short.len() <= stream.len() {
+                let window = &stream[i..i + short.len()];
+                if window.iter().zip(short).all(|(u, b)| u.byte == *b) {
+                    flush((i, i + short.len()), spans);
+                    i += short.len();
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Replaces every credential in `secrets` (each added with [`Redactor::add_credential`]) found
+/// in `text`, in any form, with [`REDACTED`]. Empty secrets are ignored.
+///
+/// ```
+/// assert_eq!(confluence_users::redact("a SECRET%2DTOKEN b", ["SECRET-TOKEN"]), "a [REDACTED] b");
+/// ```
+pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut redactor = Redactor::default();
+    for secret in secrets {
+        redactor.add_credential(secret);
+    }
+    redactor.redact(text)
+}
+
+/// The text's bytes with whitespace left out, each with the span of its character.
+fn units(text: &str) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(text.len());
+    for (start, c) in text.char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let end = start + c.len_utf8();
+        for &byte in &text.as_bytes()[start..end] {
+            out.push(Unit { byte, start, end });
+        }
+    }
+    out
+}
+
+/// One decoding pass: `%HH`, HTML character references, backslash escapes (`\uXXXX`,
+/// `\u{X}`, `\xHH`, `\n` and the like, an escaped punctuation mark) and tags are read as what
+/// they stand for (a tag as nothing, whitespace as nothing). Everything else is kept.
+fn decode(units: &[Unit]) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(units.len());
+    let mut i = 0;
+    while i < units.len() {
+        let decoded = match units[i].byte {
+            b'%' => percent(units, i),
+            b'&' => entity(units, i),
+            b'\\' => escape(units, i),
+            b'<' => tag(units, i),
+            _ => None,
+        };
+        match decoded {
+            Some((used, what)) => {
+                let (start, end) = (units[i].start, units[i + used - 1].end);
+                let mut buf = [0u8; 4];
+                let bytes: &[u8] = match what {
+                    Decoded::Byte(b) if b.is_ascii_whitespace() => &[],
+                    Decoded::Byte(b) => {
+                        buf[0] = b;
+                        &buf[..1]
+                    }
+                    Decoded::Char(c) if c.is_whitespace() => &[],
+                    Decoded::Char(c) => c.encode_utf8(&mut buf).as_bytes(),
+                    Decoded::Nothing => &[],
+                };
+                out.extend(bytes.iter().map(|&byte| Unit { byte, start, end }));
+                i += used;
+            }
+            None => {
+                out.push(units[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// What a decoded sequence stands for.
+enum Decoded {
+    Byte(u8),
+    Char(char),
+    Nothing,
+}
+
+fn hex_value(units: &[Unit]) -> Option<u32> {
+    if units.is_empty() || units.len() > 6 {
+        return None;
+    }
+    units.iter().try_fold(0u32, |n, u| {
+        Some(n * 16 + char::from(u.byte).to_digit(16)?)
+    })
+}
+
+fn percent(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
+    let value = hex_value(units.get(i + 1..i + 3)?)?;
+    Some((3, Decoded::Byte(value as u8)))
+}
+
+/// Named references for the ASCII characters that have one (letters and digits have none),
+/// and the no-break space.
+const ENTITIES: &[(&str, char)] = &[
+    ("Tab", '\t'),
+    ("NewLine", '\n'),
+    ("nbsp", '\u{a0}'),
+    ("excl", '!'),
+    ("quot", '"'),
+    ("QUOT", '"'),
+    ("num", '#'),
+    ("dollar", '$'),
+    ("percnt", '%'),
+    ("amp", '&'),
+    ("AMP", '&'),
+    ("apos", '\''),
+    ("lpar", '('),
+    ("rpar", ')'),
+    ("ast", '*'),
+    ("midast", '*'),
+    ("plus", '+'),
+    ("comma", ','),
+    ("period", '.'),
+    ("sol", '/'),
+    ("colon", ':'),
+    ("semi", ';'),
+    ("lt", '<'),
+    ("LT", '<'),
+    ("equals", '='),
+    ("gt", '>'),
+    ("GT", '>'),
+    ("quest", '?'),
+    ("commat", '@'),
+    ("lsqb", '['),
+    ("lbrack", '['),
+    ("bsol", '\\'),
+    ("rsqb", ']'),
+    ("rbrack", ']'),
+    ("Hat", '^'),
+    ("lowbar", '_'),
+    ("UnderBar", '_'),
+    ("grave", '`'),
+    ("DiacriticalGrave", '`'),
+    ("lcub", '{'),
+    ("lbrace", '{'),
+    ("verbar", '|'),
+    ("vert", '|'),
+    ("VerticalLine", '|'),
+    ("rcub", '}'),
+    ("rbrace", '}'),
+];
+
+fn entity(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
+    // The longest reference read is `&DiacriticalGrave;` (18 units).
+    let rest = units.get(i + 1..units.len().min(i + 19))?;
+    let semi = rest.iter().position(|u| u.byte == b';')?;
+    let name: Vec<u8> = rest[..semi].iter().map(|u| u.byte).collect();
+    let c = match name.as_slice() {
+        [b'#', b'x' | b'X', hex @ ..] => char::from_u32(hex_value(&rest[2..2 + hex.len()])?)?,
+        [b'#', digits @ ..] if !digits.is_empty() && digits.len() <= 7 => {
+            let n = digits.iter().try_fold(0u32, |n, d| {
+                Some(n * 10 + char::from(*d).to_digit(10)?)
+            })?;
+            char::from_u32(n)?
+        }
+        _ => {
+            let name = std::str::from_utf8(&name).ok()?;
+            ENTITIES.iter().find(|(n, _)| *n == name)?.1
+        }
+    };
+    Some((semi + 2, Decoded::Char(c)))
+}
+
+fn escape(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
+    let next = units.get(i + 1)?.byte;
+    match next {
+        b'u' if units.get(i + 2)?.byte == b'{' => {
+            let rest = units.get(i + 3..units.len().min(i + 10))?;
+            let close = rest.iter().position(|u| u.byte == b'}')?;
+            let c = char::from_u32(hex_value(&rest[..close])?)?;
+            Some((close + 4, Decoded::Char(c)))
+        }
+        b'u' => {
+            let c = char::from_u32(hex_value(units.get(i + 2..i + 6)?)?)?;
+            Some((6, Decoded::Char(c)))
+        }
+        b'x' => {
+            let b = hex_value(units.get(i + 2..i + 4)?)?;
+            Some((4, Decoded::Byte(b as u8)))
+        }
+        b'n' | b'r' | b't' | b'f' | b'v' | b'0' => Some((2, Decoded::Nothing)),
+        b if b.is_ascii_punctuation() => Some((2, Decoded::Byte(b))),
+        _ => None,
+    }
+}
+
+/// `<name ...>` or `</name>` (at most 64 units inside): markup around a credential.
+fn tag(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
+    let mut j = i + 1;
+    if units.get(j)?.byte == b'/' {
+        j += 1;
+    }
+    if !units.get(j)?.byte.is_ascii_alphabetic() {
+        return None;
+    }
+    let rest = units.get(j..units.len().min(j + 64))?;
+    let close = rest.iter().position(|u| matches!(u.byte, b'>' | b'<'))?;
+    (rest[close].byte == b'>').then_some((j - i + close + 1, Decoded::Nothing))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "SECRET-TOKEN-ABC123";
+
+    fn r() -> Redactor {
+        let mut r = Redactor::default();
+        r.add_credential(TOKEN);
+        r
+    }
+
+    fn percent_all(s: &str, upper: bool) -> String {
+        s.bytes()
+            .map(|b| match upper {
+                true => format!("%{b:02X}"),
+                false => format!("%{b:02x}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_form_is_removed() {
+        let forms = [
+            TOKEN.to_owned(),
+            "SECRET-TOKEN-AB".to_owned(),
+            "KEN-ABC1".to_owned(),
+            "SECRET-TO\nKEN-ABC123".to_owned(),
+            "SECRET-TO\r\n  KEN-ABC123".to_owned(),
+            "SECRET\\r\\nTOKEN-ABC123".to_owned(),
+            "SECRET-TOKEN%2DABC123".to_owned(),
+            percent_all(TOKEN, true),
+            percent_all(TOKEN, false),
+            percent_all(TOKEN, true).replace('%', "%25"),
+            TOKEN.chars().map(|c| format!("&#{};", c as u32)).collect(),
+            TOKEN.chars().map(|c| format!("&#x{:x};", c as u32)).collect(),
+            TOKEN.chars().map(|c| format!("&#X{:X};", c as u32)).collect(),
+            TOKEN.replace('-', "&#45;"),
+            "SECRET<br>-TOKEN-<b>ABC123</b>".to_owned(),
+            TOKEN.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
+            TOKEN.chars().map(|c| format!("\\u{{{:x}}}", c as u32)).collect(),
+            base64(format!("admin@example.com:{TOKEN}").as_bytes()),
+            base64(format!("x:{TOKEN}").as_bytes()),
+            base64(format!("xy:{TOKEN}!").as_bytes()),
+            base64(TOKEN.as_bytes()),
+        ];
+        for form in forms {
+            let text = format!("before {form} after");
+            let out = r().redact(&text);
+            assert!(out.starts_with("before "), "{form:?}: {out:?}");
+            assert!(out.ends_with(" after"), "{form:?}: {out:?}");
+            assert!(out.contains(REDACTED), "{form:?} survived: {out:?}");
+            assert!(!out.contains("ABC1"), "{form:?}: {out:?}");
+        }
+    }
+
+    #[test]
+    fn named_entities_and_escaped_punctuation() {
+        let mut r = Redactor::default();
+        r.add("a/b+c=d&e:f_g<h>i");
+        for form in [
+            "a&sol;b&plus;c&equals;d&amp;e&colon;f&lowbar;g&lt;h&gt;i",
+            "a\\/b+c=d&amp;e:f_g&lt;h&gt;i",
+            "a%2Fb%2bc%3Dd%26e%3Af_g%3Ch%3ei",
+        ] {
+            assert_eq!(r.redact(&format!("[{form}]")), "[[REDACTED]]", "{form}");
+        }
+    }
+
+    #[test]
+    fn fragments_of_eight_or_more_go_shorter_ones_stay() {
+        assert_eq!(r().redact("x SECRET-T y"), "x [REDACTED] y");
+        assert_eq!(r().redact("x SECRET- y"), "x SECRET- y");
+        // A message cut after 7 characters of the token keeps at most those 7.
+        let cut = format!("{}…", &TOKEN[..7]);
+        assert_eq!(r().redact(&cut), cut);
+        assert_eq!(r().redact(&format!("{}…", &TOKEN[..8])), "[REDACTED]…");
+    }
+
+    #[test]
+    fn unrelated_text_is_unchanged() {
+        for text in [
+            "",
+            "the token was refused",
+            "SECRET TOKEN ABC 123",
+            "%41%42 &amp; &#x53; \\u0041 <b>bold</b> \u{a0}é€",
+            "expected a string, found a number at results[3].accountId",
+        ] {
+            assert_eq!(r().redact(text), text);
+        }
+    }
+
+    #[test]
+    fn short_secrets_are_matched_whole() {
+        let mut r = Redactor::default();
+        r.add_credential("abc12");
+        assert_eq!(r.redact("x abc12 y abc1"), "x [REDACTED] y abc1");
+        assert_eq!(r.redact("x ab%63%312 y"), "x [REDACTED] y");
+        assert!(Redactor::default().is_empty());
+        r.add("");
+        assert_eq!(r.redact("abc"), "abc");
+    }
+
+    #[test]
+    fn adjacent_and_overlapping_matches_become_one() {
+        let text = format!("{TOKEN}{TOKEN} and {TOKEN} {}", &TOKEN[4..]);
+        assert_eq!(r().redact(&text), "[REDACTED] and [REDACTED]");
+    }
+
+    #[test]
+    fn multibyte_text_and_secrets() {
+        let mut r = Redactor::default();
+        r.add_credential("pässwörd-€-ünïcode");
+        assert_eq!(r.redact("é pässwörd-€-ünïcode é"), "é [REDACTED] é");
+        assert_eq!(r.redact("é p%C3%A4sswörd-€ é"), "é [REDACTED] é");
+        assert_eq!(r.redact("ü€é"), "ü€é");
+    }
+
+    #[test]
+    fn debug_hides_the_secrets() {
+        let shown = format!("{:?}", r());
+        assert!(!shown.contains("SECRET"), "{shown}");
+    }
+}
