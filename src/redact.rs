@@ -44,6 +44,9 @@ pub struct Redactor {
     starts: [u64; 4],
     /// Secrets shorter than [`MIN_FRAGMENT`] (with whitespace left out), matched whole.
     short: Vec<Vec<u8>>,
+    /// Secrets of whitespace alone, which the streams cannot see: replaced where found as
+    /// they are.
+    blank: Vec<String>,
 }
 
 // Hand-written so that `{:?}` never prints what the redactor hides.
@@ -52,6 +55,7 @@ impl std::fmt::Debug for Redactor {
         f.debug_struct("Redactor")
             .field("windows", &self.grams.len())
             .field("short", &self.short.len())
+            .field("blank", &self.blank.len())
             .finish()
     }
 }
@@ -67,7 +71,7 @@ struct Unit {
 impl Redactor {
     /// Whether no secret was added (then [`Redactor::redact`] returns its input).
     pub fn is_empty(&self) -> bool {
-        self.grams.is_empty() && self.short.is_empty()
+        self.grams.is_empty() && self.short.is_empty() && self.blank.is_empty()
     }
 
     /// Adds `secret`: its every fragment of [`MIN_FRAGMENT`] characters or more, in every form
@@ -75,6 +79,9 @@ impl Redactor {
     pub fn add(&mut self, secret: &str) {
         let raw = units(secret);
         if raw.is_empty() {
+            if !secret.is_empty() && !self.blank.iter().any(|b| b == secret) {
+                self.blank.push(secret.to_owned());
+            }
             return;
         }
         let once = decode(&raw);
@@ -139,12 +146,24 @@ impl Redactor {
         if self.is_empty() || text.is_empty() {
             return text.to_owned();
         }
+        if self.blank.iter().any(|b| text.contains(b.as_str())) {
+            let mut text = text.to_owned();
+            for blank in &self.blank {
+                text = text.replace(blank.as_str(), REDACTED);
+            }
+            return self.redact_streams(&text);
+        }
+        self.redact_streams(text)
+    }
+
+    /// [`Redactor::redact`] of everything but the blank secrets.
+    fn redact_streams(&self, text: &str) -> String {
         let raw = units(text);
         let once = decode(&raw);
         let twice = decode(&once);
         let mut spans = Vec::new();
         for stream in [&raw, &once, &twice] {
-            self.find(stream, &mut spans);
+            self.find(text, stream, &mut spans);
         }
         if spans.is_empty() {
             return text.to_owned();
@@ -175,11 +194,23 @@ impl Redactor {
     }
 
     /// Pushes the spans of `text` that `stream` (read from it) matches a secret at.
-    fn find(&self, stream: &[Unit], spans: &mut Vec<(usize, usize)>) {
+    fn find(&self, text: &str, stream: &[Unit], spans: &mut Vec<(usize, usize)>) {
         // The run of matched units so far: windows that overlap or touch extend it.
         let mut run: Option<(usize, usize)> = None;
-        let flush = |run: (usize, usize), spans: &mut Vec<(usize, usize)>| {
-            spans.push((stream[run.0].start, stream[run.1 - 1].end));
+        // A run becomes one span, bridging whitespace, but not markup a match reads through
+        // (`SECRET<br>TOKEN`, or a title's echo followed by the body's): the parts between
+        // tags are replaced each, and the tags stay, so the message can still be read.
+        let flush = |(from, to): (usize, usize), spans: &mut Vec<(usize, usize)>| {
+            let mut start = stream[from].start;
+            for k in from + 1..to {
+                let (gap_start, gap_end) = (stream[k - 1].end, stream[k].start);
+                let gap = text.get(gap_start..gap_end).unwrap_or_default();
+                if gap_end > gap_start && !gap.chars().all(char::is_whitespace) {
+                    spans.push((start, gap_start));
+                    start = gap_end;
+                }
+            }
+            spans.push((start, stream[to - 1].end));
         };
         if !self.grams.is_empty() {
             let mut key = 0u64;
@@ -303,9 +334,9 @@ fn hex_value(units: &[Unit]) -> Option<u32> {
     if units.is_empty() || units.len() > 6 {
         return None;
     }
-    units.iter().try_fold(0u32, |n, u| {
-        Some(n * 16 + char::from(u.byte).to_digit(16)?)
-    })
+    units
+        .iter()
+        .try_fold(0u32, |n, u| Some(n * 16 + char::from(u.byte).to_digit(16)?))
 }
 
 fn percent(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
@@ -372,9 +403,9 @@ fn entity(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
     let c = match name.as_slice() {
         [b'#', b'x' | b'X', hex @ ..] => char::from_u32(hex_value(&rest[2..2 + hex.len()])?)?,
         [b'#', digits @ ..] if !digits.is_empty() && digits.len() <= 7 => {
-            let n = digits.iter().try_fold(0u32, |n, d| {
-                Some(n * 10 + char::from(*d).to_digit(10)?)
-            })?;
+            let n = digits
+                .iter()
+                .try_fold(0u32, |n, d| Some(n * 10 + char::from(*d).to_digit(10)?))?;
             char::from_u32(n)?
         }
         _ => {
@@ -403,12 +434,16 @@ fn escape(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
             Some((4, Decoded::Byte(b as u8)))
         }
         b'n' | b'r' | b't' | b'f' | b'v' | b'0' => Some((2, Decoded::Nothing)),
-        b if b.is_ascii_punctuation() => Some((2, Decoded::Byte(b))),
+        // JSON's escaped solidus, quote and backslash only: escaping any punctuation would
+        // swallow the `%` of a percent-encoded secret behind a stray backslash.
+        b @ (b'/' | b'"' | b'\\') => Some((2, Decoded::Byte(b))),
         _ => None,
     }
 }
 
-/// `<name ...>` or `</name>` (at most 64 units inside): markup around a credential.
+/// `<name ...>` or `</name>` (at most 64 units inside, of letters, digits and the plain
+/// punctuation of attributes): markup around a credential. A tag holding `%`, `&` or `\` is
+/// left to be decoded: dropped whole, it would hide an encoded secret inside it.
 fn tag(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
     let mut j = i + 1;
     if units.get(j)?.byte == b'/' {
@@ -418,7 +453,9 @@ fn tag(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
         return None;
     }
     let rest = units.get(j..units.len().min(j + 64))?;
-    let close = rest.iter().position(|u| matches!(u.byte, b'>' | b'<'))?;
+    let close = rest
+        .iter()
+        .position(|u| !(u.byte.is_ascii_alphanumeric() || b"\"'=/-_:.".contains(&u.byte)))?;
     (rest[close].byte == b'>').then_some((j - i + close + 1, Decoded::Nothing))
 }
 
@@ -457,12 +494,24 @@ mod tests {
             percent_all(TOKEN, false),
             percent_all(TOKEN, true).replace('%', "%25"),
             TOKEN.chars().map(|c| format!("&#{};", c as u32)).collect(),
-            TOKEN.chars().map(|c| format!("&#x{:x};", c as u32)).collect(),
-            TOKEN.chars().map(|c| format!("&#X{:X};", c as u32)).collect(),
+            TOKEN
+                .chars()
+                .map(|c| format!("&#x{:x};", c as u32))
+                .collect(),
+            TOKEN
+                .chars()
+                .map(|c| format!("&#X{:X};", c as u32))
+                .collect(),
             TOKEN.replace('-', "&#45;"),
             "SECRET<br>-TOKEN-<b>ABC123</b>".to_owned(),
-            TOKEN.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
-            TOKEN.chars().map(|c| format!("\\u{{{:x}}}", c as u32)).collect(),
+            TOKEN
+                .chars()
+                .map(|c| format!("\\u{:04x}", c as u32))
+                .collect(),
+            TOKEN
+                .chars()
+                .map(|c| format!("\\u{{{:x}}}", c as u32))
+                .collect(),
             base64(format!("admin@example.com:{TOKEN}").as_bytes()),
             base64(format!("x:{TOKEN}").as_bytes()),
             base64(format!("xy:{TOKEN}!").as_bytes()),
@@ -502,6 +551,19 @@ mod tests {
     }
 
     #[test]
+    fn markup_a_match_reads_through_stays() {
+        let text = format!("<title>denied {TOKEN}</title><body>{TOKEN}</body>");
+        assert_eq!(
+            r().redact(&text),
+            "<title>denied [REDACTED]</title><body>[REDACTED]</body>"
+        );
+        assert_eq!(
+            r().redact("SECRET-<b>TOKEN</b>"),
+            "[REDACTED]<b>[REDACTED]</b>"
+        );
+    }
+
+    #[test]
     fn unrelated_text_is_unchanged() {
         for text in [
             "",
@@ -521,6 +583,9 @@ mod tests {
         assert_eq!(r.redact("x abc12 y abc1"), "x [REDACTED] y abc1");
         assert_eq!(r.redact("x ab%63%312 y"), "x [REDACTED] y");
         assert!(Redactor::default().is_empty());
+        let mut blank = Redactor::default();
+        blank.add("\r\n");
+        assert_eq!(blank.redact("a\r\nb c"), "a[REDACTED]b c");
         r.add("");
         assert_eq!(r.redact("abc"), "abc");
     }

@@ -59,7 +59,7 @@ pub fn validate_body(
     if !(200..300).contains(&status) {
         return Err(parse_error_redacted(status, content_type, body, redact));
     }
-    check_success_body(status, content_type, body, shape, true)
+    check_success_body(status, content_type, body, shape, true, redact)
 }
 
 /// The checks of [`validate_body`] for a 2xx body (`status` is only reported in errors) that
@@ -73,9 +73,10 @@ pub(crate) fn validate_decoded_body(
     content_type: Option<&str>,
     body: &[u8],
     shape: &Shape,
+    redact: &dyn Fn(&str) -> String,
 ) -> Result<(), Error> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    check_success_body(status, content_type, body, shape, false)
+    check_success_body(status, content_type, body, shape, false, redact)
 }
 
 fn check_success_body(
@@ -84,6 +85,7 @@ fn check_success_body(
     body: &[u8],
     shape: &Shape,
     require_utf8: bool,
+    redact: &dyn Fn(&str) -> String,
 ) -> Result<(), Error> {
     let whole = |message: String| Error::Decode {
         status,
@@ -94,7 +96,9 @@ fn check_success_body(
         if !is_json_content_type(ct) {
             return Err(whole(format!(
                 "expected a JSON body but the response is {}",
-                crate::validate::shown(&media_type(ct))
+                // As sent (not lowercased, which would hide an echoed credential from
+                // redaction), redacted before it is cut.
+                crate::validate::shown(&redact(ct.split(';').next().unwrap_or("").trim()))
             )));
         }
     }
@@ -104,7 +108,7 @@ fn check_success_body(
     if require_utf8 && std::str::from_utf8(body).is_err() {
         return Err(whole("the body is not valid UTF-8".to_owned()));
     }
-    crate::validate::validate_bytes(body, shape).map_err(|invalid| Error::Decode {
+    crate::validate::validate_bytes_redacted(body, shape, redact).map_err(|invalid| Error::Decode {
         status,
         path: invalid.path,
         message: invalid.message,
@@ -305,7 +309,7 @@ mod tests {
     #[test]
     fn decoded_bodies_skip_the_bom_and_leave_bad_utf8_to_the_decoder() {
         let shape = GetUserParams::SHAPE;
-        let same = |body: &[u8]| validate_decoded_body(200, JSON, body, shape);
+        let same = |body: &[u8]| validate_decoded_body(200, JSON, body, shape, &|s| s.to_owned());
         let user = [
             br#"{"type":"known","displayName":"A"#.as_slice(),
             b"\xff",

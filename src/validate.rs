@@ -29,18 +29,35 @@ pub fn validate(body: &str, shape: &Shape) -> Result<(), Invalid> {
 /// [`validate`] on bytes: string contents are not checked for UTF-8 (the caller does, or a
 /// decoder replaces what is invalid).
 pub(crate) fn validate_bytes(body: &[u8], shape: &Shape) -> Result<(), Invalid> {
-    // The first pass keeps no path; a body that fails is checked again with one, which fails
-    // at the same place and names it.
-    check(body, shape, false).or_else(|_| check(body, shape, true))
+    validate_bytes_redacted(body, shape, &|s| s.to_owned())
 }
 
-fn check(body: &[u8], shape: &Shape, tracked: bool) -> Result<(), Invalid> {
+/// [`validate_bytes`], applying `redact` to the body's text that a message quotes (keys in the
+/// path, numbers) before it is cut to length, so a credential the body echoes cannot survive
+/// in part.
+pub(crate) fn validate_bytes_redacted(
+    body: &[u8],
+    shape: &Shape,
+    redact: &dyn Fn(&str) -> String,
+) -> Result<(), Invalid> {
+    // The first pass keeps no path; a body that fails is checked again with one, which fails
+    // at the same place and names it.
+    check(body, shape, None).or_else(|_| check(body, shape, Some(redact)))
+}
+
+/// One pass; `redact` is given for the pass that keeps the path (and builds the message).
+fn check(
+    body: &[u8],
+    shape: &Shape,
+    redact: Option<&dyn Fn(&str) -> String>,
+) -> Result<(), Invalid> {
     let mut v = Validator {
         s: body,
         i: 0,
         depth: 0,
         path: Vec::new(),
-        tracked,
+        tracked: redact.is_some(),
+        redact,
     };
     v.value(shape)?;
     v.ws();
@@ -128,11 +145,21 @@ struct Validator<'a> {
     /// Where the cursor is, kept only when `tracked` (see [`validate_bytes`]).
     path: Vec<Seg>,
     tracked: bool,
+    /// Applied to body text a message quotes, before [`shown`] cuts it.
+    redact: Option<&'a dyn Fn(&str) -> String>,
 }
 
 type R = Result<(), Invalid>;
 
 impl<'a> Validator<'a> {
+    /// Body text as a message quotes it: redacted, then cut.
+    fn show(&self, text: &str) -> String {
+        match self.redact {
+            Some(redact) => shown(&redact(text)),
+            None => shown(text),
+        }
+    }
+
     fn fail(&self, message: impl Into<String>) -> Invalid {
         let mut path = String::new();
         for seg in &self.path {
@@ -147,9 +174,10 @@ impl<'a> Validator<'a> {
                         depth: 0,
                         path: Vec::new(),
                         tracked: false,
+                        redact: None,
                     };
                     if let Ok(key) = again.string(true) {
-                        path.push_str(&shown(&String::from_utf8_lossy(key.bytes())));
+                        path.push_str(&self.show(&String::from_utf8_lossy(key.bytes())));
                     }
                 }
                 Seg::Index(i) => {
@@ -319,7 +347,7 @@ impl<'a> Validator<'a> {
                 Some(n) => {
                     if seen & (1 << n) != 0 {
                         let name = String::from_utf8_lossy(key);
-                        return Err(v.fail(format!("duplicate field `{}`", shown(&name))));
+                        return Err(v.fail(format!("duplicate field `{}`", v.show(&name))));
                     }
                     seen |= 1 << n;
                     next = n + 1;
@@ -643,7 +671,7 @@ impl<'a> Validator<'a> {
         let number = self.number_text()?;
         if parsed && !number.is_finite_f64() {
             let text = String::from_utf8_lossy(number.text);
-            return Err(self.fail(format!("number {} is out of range", shown(&text))));
+            return Err(self.fail(format!("number {} is out of range", self.show(&text))));
         }
         Ok(())
     }
@@ -659,14 +687,14 @@ impl<'a> Validator<'a> {
         if !number.integer || number.text == b"-0" {
             return Err(self.fail(format!(
                 "expected an integer, found the number {}",
-                shown(&text)
+                self.show(&text)
             )));
         }
         match number.int_value() {
             Some(n) if (min..=max).contains(&n) => Ok(()),
             _ => Err(self.fail(format!(
                 "integer {} is out of range for {what}",
-                shown(&text)
+                self.show(&text)
             ))),
         }
     }

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::error::{redacted_copy, to_js_error, Context, Parsed};
+use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
 use super::interrupt::{Fired, Interrupt};
 use super::js::{get, promise, set};
 use super::json_parse;
@@ -81,9 +81,10 @@ pub struct RetryInfo<'a> {
     pub delay_ms: u64,
 }
 
-/// A hook's argument, built as a JS object with the field names of its TypeScript type.
+/// A hook's argument, built as a JS object with the field names of its TypeScript type; every
+/// string a server or the caller could have put a credential in passes through `redact`.
 trait HookInfo {
-    fn to_js(&self) -> Object;
+    fn to_js(&self, redact: &dyn Fn(&str) -> String) -> Object;
 }
 
 /// `{ operation, method, url, attempt }`, which every hook's argument starts with.
@@ -97,19 +98,20 @@ fn info_object(operation: &str, method: &str, url: &str, attempt: u32) -> Object
 }
 
 impl HookInfo for RequestInfo<'_> {
-    fn to_js(&self) -> Object {
-        info_object(self.operation, self.method, self.url, self.attempt)
+    fn to_js(&self, redact: &dyn Fn(&str) -> String) -> Object {
+        info_object(self.operation, self.method, &redact(self.url), self.attempt)
     }
 }
 
 impl HookInfo for ResponseInfo<'_> {
-    fn to_js(&self) -> Object {
-        let info = info_object(self.operation, self.method, self.url, self.attempt);
+    fn to_js(&self, redact: &dyn Fn(&str) -> String) -> Object {
+        let info = info_object(self.operation, self.method, &redact(self.url), self.attempt);
         set(&info, "status", &JsValue::from(self.status));
         set(&info, "elapsedMs", &JsValue::from(self.elapsed_ms));
         let rate_limit = Object::new();
         for (name, value) in self.rate_limit {
-            set(&rate_limit, name, &JsValue::from_str(value));
+            // A proxy can echo the request's headers into these.
+            set(&rate_limit, name, &JsValue::from_str(&redact(value)));
         }
         set(&info, "rateLimit", &rate_limit);
         info
@@ -117,8 +119,8 @@ impl HookInfo for ResponseInfo<'_> {
 }
 
 impl HookInfo for RetryInfo<'_> {
-    fn to_js(&self) -> Object {
-        let info = info_object(self.operation, self.method, self.url, self.attempt);
+    fn to_js(&self, redact: &dyn Fn(&str) -> String) -> Object {
+        let info = info_object(self.operation, self.method, &redact(self.url), self.attempt);
         set(&info, "status", &JsValue::from(self.status));
         set(&info, "reason", &JsValue::from_str(self.reason));
         set(&info, "delayMs", &JsValue::from(self.delay_ms as f64));
@@ -128,9 +130,9 @@ impl HookInfo for RetryInfo<'_> {
 
 /// Calls a hook with `info`; whatever the hook does (throw, return a rejected promise) stays
 /// out of the call.
-fn call_hook(hook: &Option<Function>, info: &dyn HookInfo) {
+fn call_hook(hook: &Option<Function>, info: &dyn HookInfo, redact: &dyn Fn(&str) -> String) {
     let Some(hook) = hook else { return };
-    if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &info.to_js()) {
+    if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &info.to_js(redact)) {
         // A rejected promise from a hook is handled here, with the built-in `Boolean` as the
         // handler: it takes any reason, never throws, and needs no closure kept alive.
         if let (Ok(catch), Ok(boolean)) = (
@@ -208,17 +210,26 @@ impl Inner {
         Ok((self.request_for(&params)?, signal))
     }
 
-    /// The bearer token of a token function, awaited; `Err` is the message of the failure.
-    async fn current_token(&self, source: &Function) -> Result<String, String> {
+    /// The bearer token of a token function, awaited; `Err` is the message of the failure and
+    /// what was thrown, if anything.
+    async fn current_token(&self, source: &Function) -> Result<String, (String, JsValue)> {
         let value = source
             .call0(&JsValue::UNDEFINED)
-            .map_err(|e| format!("auth.token threw: {}", describe(&e)))?;
+            .map_err(|e| (format!("auth.token threw: {}", describe(&e)), e))?;
         let value = JsFuture::from(Promise::resolve(&value))
             .await
-            .map_err(|e| format!("auth.token rejected: {}", describe(&e)))?;
-        value
-            .as_string()
-            .ok_or_else(|| "auth.token must return a string".to_owned())
+            .map_err(|e| (format!("auth.token rejected: {}", describe(&e)), e))?;
+        value.as_string().ok_or_else(|| {
+            (
+                "auth.token must return a string".to_owned(),
+                JsValue::UNDEFINED,
+            )
+        })
+    }
+
+    /// `text` without any credential of the client or token of the call.
+    fn redact(&self, ctx: &Context<'_>, text: &str) -> String {
+        redact(Some(&self.settings.config), ctx, text)
     }
 
     /// Sends `request` until it succeeds, fails for good, or the signal fires.
@@ -236,7 +247,7 @@ impl Inner {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            secret: None,
+            tokens: crate::Redactor::default(),
         };
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(self.error(&ctx, &Error::Aborted));
@@ -248,16 +259,25 @@ impl Inner {
             // refreshed during a backoff wait is the one the retry sends.
             if let Some(source) = &self.settings.token_source {
                 let got = self.current_token(source).await;
-                let header = got
-                    .clone()
-                    .and_then(|t| bearer_authorization(&t).map_err(|e| e.to_string()));
-                ctx.secret = got.ok();
+                if let Ok(token) = &got {
+                    // Kept for the whole call: a later error may echo any attempt's token.
+                    ctx.tokens.add_credential(token);
+                }
+                let header = got.and_then(|t| {
+                    bearer_authorization(&t).map_err(|e| (e.to_string(), JsValue::UNDEFINED))
+                });
                 match header {
                     Ok(value) => attempt_request
                         .to_mut()
                         .headers
                         .push(("Authorization", value)),
-                    Err(message) => return Err(self.error(&ctx, &Error::invalid(message))),
+                    Err((message, thrown)) => {
+                        let error = self.error(&ctx, &Error::invalid(message));
+                        if !thrown.is_undefined() {
+                            attach_cause(&error, &thrown, &|s| self.redact(&ctx, s));
+                        }
+                        return Err(error);
+                    }
                 }
             }
             ctx.attempts += 1;
@@ -269,6 +289,7 @@ impl Inner {
                     url: &url,
                     attempt: ctx.attempts,
                 },
+                &|s| self.redact(&ctx, s),
             );
             let sent_at = js_sys::Date::now();
             let (failure, status, retry_after) = match self.attempt(&attempt_request, signal).await
@@ -286,6 +307,7 @@ impl Inner {
                             elapsed_ms: js_sys::Date::now() - sent_at,
                             rate_limit: &response.rate_limit,
                         },
+                        &|s| self.redact(&ctx, s),
                     );
                     if !is_retryable_status(response.status) {
                         return self.finish(op, &mut ctx, &response);
@@ -328,6 +350,7 @@ impl Inner {
                     reason,
                     delay_ms: retry_after,
                 },
+                &|s| self.redact(&ctx, s),
             );
             if self.sleep(retry_after, signal).await.is_err() {
                 return Err(self.error(&ctx, &Error::Aborted));
@@ -402,6 +425,7 @@ impl Inner {
             response.content_type.as_deref(),
             &response.body.to_vec(),
             op.shape,
+            &|s| self.redact(ctx, s),
         )
         .and_then(|()| {
             let not_json = |_| Error::Decode {
@@ -424,8 +448,7 @@ impl Inner {
     /// The error for a non-2xx response. JSON.parse reads its body, the core's rules take the
     /// message from that, and the error's `body` is a redacted copy of it.
     fn http_error(&self, ctx: &Context<'_>, response: &RawResponse) -> JsValue {
-        let config = &self.settings.config;
-        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
+        let redact = |s: &str| self.redact(ctx, s);
         let parsed = response
             .body
             .text()

@@ -4,7 +4,7 @@ use super::js::{get, set};
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-use crate::{ClientConfig, Error, JsonView};
+use crate::{ClientConfig, Error, JsonView, Redactor};
 
 // Hand-written TypeScript: the error is a JS `Error` object given extra properties in
 // `to_js_error`, a shape tsify cannot derive from a Rust type.
@@ -62,8 +62,9 @@ pub(crate) struct Context<'a> {
     pub attempts: u32,
     pub retry_after_ms: Option<u64>,
     pub request_id: Option<&'a str>,
-    /// A credential beyond the config's own: the token a refresh callback returned.
-    pub secret: Option<String>,
+    /// The credentials beyond the config's own: every token the call's token function
+    /// returned (a server may echo an earlier attempt's token).
+    pub tokens: Redactor,
 }
 
 impl Context<'_> {
@@ -76,25 +77,28 @@ impl Context<'_> {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            secret: None,
+            tokens: Redactor::default(),
         }
     }
 }
 
+/// `text` without any credential of `config` or any token of the call, in any form.
+pub(crate) fn redact(config: Option<&ClientConfig>, ctx: &Context<'_>, text: &str) -> String {
+    let once = match config {
+        Some(config) => config.redact(text),
+        None => text.to_owned(),
+    };
+    ctx.tokens.redact(&once)
+}
+
 /// The JS error for `err`. Every string it carries, and every string in the JSON body, passes
-/// through redaction of the config's credentials and the context's extra secret.
+/// through redaction of the config's credentials and the call's tokens.
 pub(crate) fn to_js_error(
     config: Option<&ClientConfig>,
     ctx: &Context<'_>,
     err: &Error,
 ) -> JsValue {
-    let redact = |s: &str| {
-        let once = match config {
-            Some(config) => config.redact(s),
-            None => s.to_owned(),
-        };
-        crate::redact(&once, ctx.secret.as_deref())
-    };
+    let redact = |s: &str| redact(config, ctx, s);
     let error = js_sys::Error::new(&redact(&format!("{}: {err}", ctx.operation)));
     error.set_name("ConfluenceError");
     set(&error, "kind", &JsValue::from_str(err.kind().as_str()));
@@ -184,6 +188,79 @@ pub(crate) fn redacted_copy(
         }
     }
     Some(copy.into())
+}
+
+/// How many objects, and how deep, [`carries_secret`] reads before it gives up and takes the
+/// cause for one that leaks (a huge object is not searched to the end).
+const MAX_CAUSE_VALUES: usize = 1000;
+const MAX_CAUSE_SEARCH_DEPTH: usize = 32;
+
+/// The deepest `cause` chain kept on a redacted copy.
+const MAX_CAUSE_DEPTH: usize = 8;
+
+/// Sets `error.cause` to `cause` as it is, or, when any string it carries (its name, message,
+/// stack, own properties at any depth, its own cause chain) holds a credential in any form, to
+/// a redacted copy: an `Error` with the redacted name and message, and the same treatment for
+/// its cause. A user keeps their own exception whenever it is safe to.
+pub(crate) fn attach_cause(error: &JsValue, cause: &JsValue, redact: &dyn Fn(&str) -> String) {
+    set(error, "cause", &safe_cause(cause, redact, 0));
+}
+
+fn safe_cause(cause: &JsValue, redact: &dyn Fn(&str) -> String, depth: usize) -> JsValue {
+    if !carries_secret(cause, redact, 0, &mut Vec::new()) {
+        return cause.clone();
+    }
+    if let Some(s) = cause.as_string() {
+        return JsValue::from_str(&redact(&s));
+    }
+    let text = |key: &str| get(cause, key).as_string().map(|s| redact(&s));
+    let copy = js_sys::Error::new(&text("message").unwrap_or_default());
+    if let Some(name) = text("name") {
+        copy.set_name(&name);
+    }
+    let inner = get(cause, "cause");
+    if !inner.is_undefined() && depth < MAX_CAUSE_DEPTH {
+        set(&copy, "cause", &safe_cause(&inner, redact, depth + 1));
+    }
+    copy.into()
+}
+
+/// Whether `value` holds a string that `redact` changes. Reads `name`, `message`, `stack` and
+/// `cause` (which may be inherited or hidden) and every own property, keys included; `seen`
+/// holds the objects already being read (a cycle is read once).
+fn carries_secret(
+    value: &JsValue,
+    redact: &dyn Fn(&str) -> String,
+    depth: usize,
+    seen: &mut Vec<JsValue>,
+) -> bool {
+    let changes = |s: &str| redact(s) != s;
+    if let Some(s) = value.as_string() {
+        return changes(&s);
+    }
+    if !value.is_object() && !value.is_function() {
+        return false;
+    }
+    if seen.iter().any(|v| Object::is(v, value)) {
+        return false;
+    }
+    if depth >= MAX_CAUSE_SEARCH_DEPTH || seen.len() >= MAX_CAUSE_VALUES {
+        return true;
+    }
+    seen.push(value.clone());
+    for key in ["name", "message", "stack", "cause"] {
+        if carries_secret(&get(value, key), redact, depth + 1, seen) {
+            return true;
+        }
+    }
+    let Ok(keys) = js_sys::Reflect::own_keys(value) else {
+        // A proxy that refuses to list its keys cannot be shown to be safe.
+        return true;
+    };
+    keys.iter().any(|key| match key.as_string() {
+        Some(key) => changes(&key) || carries_secret(&get(value, &key), redact, depth + 1, seen),
+        None => false,
+    })
 }
 
 /// `isConfluenceError(value)`: true for errors thrown by this package. It checks the shape, not

@@ -48,9 +48,10 @@ fn send(
 }
 
 /// Every string under `options.auth` but its `type` and `email` (or `auth` itself when it is a
-/// string): what a constructor error must not echo, since no validated config exists yet.
-/// Strings under 6 characters are left out: no real credential is that short, and redacting
-/// them would garble the message (a token `"t"` would redact every "t").
+/// string), and the base64 of `email:apiToken`: what a constructor error must not echo, in
+/// any form, since no validated config exists yet. Strings under 6 characters are left out:
+/// no real credential is that short, and redacting them would garble the message (a token
+/// `"t"` would redact every "t").
 fn option_secrets(options: &JsValue) -> Vec<String> {
     const MIN_LEN: usize = 6;
     let auth = get(options, "auth");
@@ -58,6 +59,12 @@ fn option_secrets(options: &JsValue) -> Vec<String> {
         return if s.len() >= MIN_LEN { vec![s] } else { vec![] };
     }
     let mut found = Vec::new();
+    if let (Some(email), Some(token)) = (
+        get(&auth, "email").as_string(),
+        get(&auth, "apiToken").as_string(),
+    ) {
+        found.push(crate::encode::base64(format!("{email}:{token}").as_bytes()));
+    }
     if auth.is_object() {
         let object: &js_sys::Object = auth.unchecked_ref();
         for key in js_sys::Object::keys(object).iter() {
