@@ -1,14 +1,18 @@
-// Credentials never surface in an error: not in message, String(e), stack, JSON.stringify(e), util.inspect(e),
+// Credentials never surface in an error, in any form (exact, fragments of 8+ characters, percent-encoded, HTML
+// entities, base64, split by whitespace: see secret-forms.mjs): not in message, String(e), stack, JSON.stringify(e), util.inspect(e),
 // any own property, nor deep inside e.body, for every error kind, even when a transport or a server echoes
 // them back. Through both `import` and `require` of the installed package.
 
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
+
+import * as faults from "./fake-server/faults.mjs";
+import { assertNoCredential } from "./secret-forms.mjs";
 
 import {
   CREDENTIALS,
   SPECIAL,
-  assertNoSecrets,
   basicHeader,
   errorSurfaces,
   expectConfluenceError,
@@ -16,6 +20,9 @@ import {
   loadBothWays,
   startFakeConfluence,
 } from "./helpers.mjs";
+
+/** No credential in `secrets` on any surface of `e`, in any form (see secret-forms.mjs). */
+const noLeak = (e, secrets, label) => assertNoCredential(e, { secrets }, label);
 
 const EMAIL = "admin@example.com";
 const TOKEN = "SECRET-TOKEN-ABC123";
@@ -65,18 +72,18 @@ for (const system of ["esm", "cjs"]) {
       test("invalidArgument, including a credential passed into a parameter by mistake", async () => {
         const c = client();
         const e1 = await expectConfluenceError(c.getUser({ accountId: "" }), { kind: "invalidArgument" });
-        assertNoSecrets(e1, secrets, "empty accountId");
+        noLeak(e1, secrets, "empty accountId");
         const e2 = await expectConfluenceError(c.getUser({ accountId: SPECIAL.currentUser, expand: [TOKEN] }), { kind: "invalidArgument" });
-        assertNoSecrets(e2, secrets, "token as an expand value");
+        noLeak(e2, secrets, "token as an expand value");
         const e3 = await expectConfluenceError(c.getBulkUserMigration({ usernames: [headerValue], keys: [TOKEN] }), { kind: "invalidArgument" });
-        assertNoSecrets(e3, secrets, "token as a migration key");
+        noLeak(e3, secrets, "token as a migration key");
         const e4 = await expectConfluenceError(c.getUser({ accountId: SPECIAL.currentUser }, { [TOKEN]: true }), { kind: "invalidArgument" });
-        assertNoSecrets(e4, secrets, "token as an option name");
+        noLeak(e4, secrets, "token as an option name");
       });
 
       test("http: a plain 401 from the fake (wrong credentials)", async () => {
         const e = await expectConfluenceError(client().getUser({ accountId: SPECIAL.currentUser }), { kind: "http", status: 401 });
-        assertNoSecrets(e, secrets, "401");
+        noLeak(e, secrets, "401");
       });
 
       test("http: a server that echoes the Authorization header in its JSON error body", async () => {
@@ -91,7 +98,7 @@ for (const system of ["esm", "cjs"]) {
           ),
         );
         const e = await expectConfluenceError(client().getCurrentUser(), { kind: "http", status: 400 });
-        assertNoSecrets(e, secrets, "JSON echo");
+        noLeak(e, secrets, "JSON echo");
         assert.equal(typeof e.body, "object", "the body is still parsed");
         assert.equal(e.body.statusCode, 400);
       });
@@ -99,11 +106,11 @@ for (const system of ["esm", "cjs"]) {
       test("http: a server that echoes it in a text/plain body and in an HTML <title>", async () => {
         fake.enqueue(echo(500, "text/plain", (h) => `upstream refused Authorization: ${h} (token ${TOKEN})`));
         const e1 = await expectConfluenceError(client().getCurrentUser(), { kind: "http", status: 500 });
-        assertNoSecrets(e1, secrets, "text echo");
+        noLeak(e1, secrets, "text echo");
         assert.ok(e1.message.includes("upstream refused"), e1.message);
         fake.enqueue(echo(502, "text/html", (h) => `<html><head><title>Bad gateway for ${h}</title></head><body>${TOKEN}</body></html>`));
         const e2 = await expectConfluenceError(client().getCurrentUser(), { kind: "http", status: 502 });
-        assertNoSecrets(e2, secrets, "HTML echo");
+        noLeak(e2, secrets, "HTML echo");
         assert.ok(e2.message.includes("HTML page: Bad gateway for"), e2.message);
       });
 
@@ -117,7 +124,7 @@ for (const system of ["esm", "cjs"]) {
         fake.enqueue(echo(500, "text/plain", (h) => `${filler}Authorization: ${h} and more text after it`));
         const e = await expectConfluenceError(client().getCurrentUser(), { kind: "http", status: 500 });
         assert.ok(e.message.includes("upstream error"), e.message);
-        assertNoSecrets(e, [...secrets, secretPart.slice(0, 10)], "text echo cut at the length limit");
+        noLeak(e, [...secrets, secretPart.slice(0, 10)], "text echo cut at the length limit");
       });
 
       test("http: a long JSON message cut at the length limit does not leak a prefix of the credential", async () => {
@@ -125,7 +132,7 @@ for (const system of ["esm", "cjs"]) {
           echo(400, "application/json", (h) => JSON.stringify({ statusCode: 400, message: `${"m".repeat(1190)} ${TOKEN} ${h}` })),
         );
         const e = await expectConfluenceError(client().getCurrentUser(), { kind: "http", status: 400 });
-        assertNoSecrets(e, [...secrets, TOKEN.slice(0, 8)], "JSON message cut at the length limit");
+        noLeak(e, [...secrets, TOKEN.slice(0, 8)], "JSON message cut at the length limit");
       });
 
       test("network: a custom fetch that throws an Error naming the token and the Authorization value", async () => {
@@ -137,31 +144,31 @@ for (const system of ["esm", "cjs"]) {
           },
         });
         const e = await expectConfluenceError(c.getCurrentUser(), { kind: "network", status: 0 });
-        assertNoSecrets(e, secrets, "fetch throws");
+        noLeak(e, secrets, "fetch throws");
         assert.ok(e.message.includes("cannot send"), e.message);
       });
 
       test("network: a custom fetch that rejects with a string, and a text() that rejects, naming the credential", async () => {
         const c1 = client({ fetch: (url, init) => Promise.reject(`refused ${init.headers.Authorization}`) });
-        assertNoSecrets(await expectConfluenceError(c1.getCurrentUser(), { kind: "network" }), secrets, "rejects with a string");
+        noLeak(await expectConfluenceError(c1.getCurrentUser(), { kind: "network" }), secrets, "rejects with a string");
         const c2 = client({ fetch: async (url, init) => ({ status: 200, text: () => Promise.reject(new Error(`stream for ${init.headers.Authorization} aborted`)) }) });
-        assertNoSecrets(await expectConfluenceError(c2.getCurrentUser(), { kind: "network" }), secrets, "text() rejects");
+        noLeak(await expectConfluenceError(c2.getCurrentUser(), { kind: "network" }), secrets, "text() rejects");
       });
 
       test("decode: a 2xx body echoing the credential in a field of the wrong type", async () => {
         fake.enqueue(echo(200, "application/json", (h) => JSON.stringify({ type: "known", accountId: SPECIAL.currentUser, profilePicture: h })));
         const e1 = await expectConfluenceError(client().getCurrentUser(), { kind: "decode", status: 200 });
-        assertNoSecrets(e1, secrets, "decode echo");
+        noLeak(e1, secrets, "decode echo");
         assert.ok(e1.message.includes("profilePicture"), e1.message);
         fake.enqueue(echo(200, "application/json", (h) => `{"type":"known","displayName":"${h} ${TOKEN}`));
         const e2 = await expectConfluenceError(client().getCurrentUser(), { kind: "decode", status: 200 });
-        assertNoSecrets(e2, secrets, "truncated JSON echo");
+        noLeak(e2, secrets, "truncated JSON echo");
       });
 
       test("timeout: an attempt that never gets an answer", async () => {
         fake.enqueue(() => {}); // never answers
         const e = await expectConfluenceError(client({ timeout: 100 }).getCurrentUser(), { kind: "timeout", status: 0 });
-        assertNoSecrets(e, secrets, "timeout");
+        noLeak(e, secrets, "timeout");
       });
 
       test("aborted: a signal whose reason names the credential", async () => {
@@ -170,13 +177,13 @@ for (const system of ["esm", "cjs"]) {
         const pending = client().getCurrentUser({}, { signal: controller.signal });
         setTimeout(() => controller.abort(new Error(`user cancelled the call with ${headerValue} (${TOKEN})`)), 30);
         const e = await expectConfluenceError(pending, { kind: "aborted", status: 0 });
-        assertNoSecrets(e, secrets, "aborted");
+        noLeak(e, secrets, "aborted");
       });
 
       test("errors of every kind expose the request URL but never the credential", async () => {
         const e = await expectConfluenceError(client().getUser({ accountId: TOKEN.toLowerCase() }), { kind: "http" });
         assert.ok(e.url.startsWith(fake.url), e.url);
-        assertNoSecrets(e, secrets, "url");
+        noLeak(e, secrets, "url");
         const surfaces = errorSurfaces(e);
         assert.ok(Object.keys(surfaces).length >= 8, "the surfaces checked include the own properties");
       });
@@ -205,7 +212,7 @@ for (const system of ["esm", "cjs"]) {
       );
       const e = await expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 502 });
       assert.equal(e.body?.error, "upstream rejected the request", "the body is parsed");
-      assertNoSecrets(e, [token, b64], "escaped JSON echo");
+      noLeak(e, [token, b64], "escaped JSON echo");
     });
   });
 
@@ -231,8 +238,255 @@ for (const system of ["esm", "cjs"]) {
         }
         assert.ok(thrown, "the constructor throws");
         assert.equal(thrown.kind, "invalidArgument");
-        assertNoSecrets(thrown, [TOKEN, BASIC_B64], label);
+        noLeak(thrown, [TOKEN, BASIC_B64], label);
       });
     }
   });
+}
+
+// Issue 15: every echo an attacker-minded reviewer found, for four kinds of credential, searched for in every
+// form (exact, fragments of 8+ characters, percent-encoded in either case, HTML entities, base64 of
+// email:token, split by whitespace) on every surface: the errors, every hook's argument, the console.
+const LONG_TOKEN = "ATATT3xFfGF0+kP9/vQ2zL8=mW4nR7sT1uY6hJ3dC5bE0aXq1w2e3r4t5y6u7i8o9p0Lz";
+const SHORT_TOKEN = "q7+Zp2/Kx9";
+const BEARER_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiI1YjEwYWM4ZCJ9.Qm9ndXMtc2lnbmF0dXJlLWZvci10ZXN0cw+/_-~";
+
+/** A fresh credential kind: its auth option, the tokens the client has been given so far, its header. */
+function kinds() {
+  const fixed = (name, auth, token) => ({
+    name,
+    auth,
+    email: auth.type === "basic" ? EMAIL : undefined,
+    tokens: [token],
+    next: () => token,
+    header: (t) => (auth.type === "basic" ? basicHeader(EMAIL, t) : `Bearer ${t}`),
+  });
+  const rotating = () => {
+    const tokens = [];
+    const predicted = (n) => `${BEARER_TOKEN.slice(0, 40)}Rot${n}x${"k".repeat(20)}${n}`;
+    const kind = {
+      name: "bearer from a token function (a new token per attempt)",
+      tokens,
+      predicted,
+      next: () => predicted(tokens.length + 1),
+      header: (t) => `Bearer ${t}`,
+      fail: undefined,
+    };
+    kind.auth = {
+      type: "bearer",
+      token: () => {
+        // A failure set by a scenario strikes once the function has returned a token.
+        if (kind.fail && tokens.length > 0) return kind.fail(tokens);
+        const t = predicted(tokens.length + 1);
+        tokens.push(t);
+        return t;
+      },
+    };
+    return kind;
+  };
+  return [
+    fixed("basic", { type: "basic", email: EMAIL, apiToken: LONG_TOKEN }, LONG_TOKEN),
+    fixed("short basic", { type: "basic", email: EMAIL, apiToken: SHORT_TOKEN }, SHORT_TOKEN),
+    fixed("bearer", { type: "bearer", token: BEARER_TOKEN }, BEARER_TOKEN),
+    rotating(),
+  ];
+}
+
+const dec = (s) => [...s].map((c) => `&#${c.codePointAt(0)};`).join("");
+const hex = (s) => [...s].map((c) => `&#x${c.codePointAt(0).toString(16).toUpperCase()};`).join("");
+const named = (s) => s.replaceAll("/", "&sol;").replaceAll("+", "&plus;").replaceAll("=", "&equals;").replaceAll(".", "&period;");
+const pctLower = (s) => [...Buffer.from(s)].map((b) => "%" + b.toString(16).padStart(2, "0")).join("");
+/** The header a request carried (the first request's, unless `which` says otherwise). */
+const sent = (which = 0) => fake.requests[which]?.headers.authorization ?? "";
+
+/**
+ * Each row of issue 15's table as scenarios: `run(kind, client)` makes the client fail and returns what it threw
+ * (several values when a row has variants); `kinds` limits a row to the credential kinds it applies to.
+ */
+const SCENARIOS = [
+  {
+    row: "a 429 whose response headers echo the Authorization value (onResponse's rateLimit)",
+    async run(kind, client) {
+      for (let i = 0; i < 3; i++)
+        fake.enqueue((req, res) => {
+          const h = req.headers.authorization;
+          res.writeHead(429, {
+            "Content-Type": "application/json",
+            "Retry-After": "0",
+            "X-RateLimit-Limit": h,
+            "X-RateLimit-Remaining": encodeURIComponent(h),
+            "RateLimit-Reason": `quota of ${h.split(" ")[1]}`,
+            "X-RateLimit-NearLimit": h.replace(/(.{9})/g, "$1 "),
+          });
+          res.end(JSON.stringify({ statusCode: 429, message: "Rate limit exceeded" }));
+        });
+      return [await expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 429, attempts: 3 })];
+    },
+  },
+  {
+    row: "a 200 body whose broken member has the credential as its key",
+    async run(kind, client) {
+      fake.enqueue((req, res) => {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(`{"type":"known","accountId":"abc","${req.headers.authorization} ${kind.tokens.at(-1)}": [1, }`);
+      });
+      return [await expectConfluenceError(client.getCurrentUser(), { kind: "decode", status: 200 })];
+    },
+  },
+  {
+    row: "a 200 whose Content-Type echoes the credential",
+    async run(kind, client) {
+      fake.enqueue((req, res) => {
+        res.writeHead(200, { "Content-Type": `${req.headers.authorization}${"/x".repeat(3)}; charset=utf-8` });
+        res.end("{}");
+      });
+      const e = await expectConfluenceError(client.getCurrentUser(), { kind: "decode", status: 200 });
+      assert.match(e.message, /expected a JSON body/);
+      return [e];
+    },
+  },
+  {
+    row: "retries with a token per attempt; the server echoes the first attempt's credential",
+    async run(kind, client) {
+      fake.enqueue(faults.unavailable503({ retryAfter: 0 }), faults.unavailable503({ retryAfter: 0 }), (req, res) => {
+        const first = sent(0);
+        res.writeHead(400, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ statusCode: 400, message: `token ${first.split(" ")[1]} was revoked`, data: { errors: [{ message: { translation: first } }] }, echo: { [first]: first } }));
+      });
+      const e = await expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 400, attempts: 3 });
+      assert.ok(e.body && typeof e.body === "object", "the body is still parsed");
+      return [e];
+    },
+  },
+  {
+    row: "a token function that throws naming the token it returned before",
+    only: "token function",
+    async run(kind, client) {
+      fake.enqueue(faults.unavailable503({ retryAfter: 0 }));
+      kind.fail = (tokens) => {
+        const err = new Error(`refresh failed; the old token ${tokens[0]} is expired`);
+        err.token = tokens[0];
+        throw err;
+      };
+      const e = await expectConfluenceError(client.getCurrentUser(), { kind: "invalidArgument", attempts: 1 });
+      assert.match(e.message, /auth\.token threw: refresh failed; the old token/);
+      assert.ok(e.cause instanceof Error, "the cause is kept, redacted");
+      return [e];
+    },
+  },
+  {
+    row: "a token function that rejects naming the token it returned before",
+    only: "token function",
+    async run(kind, client) {
+      fake.enqueue(faults.unavailable503({ retryAfter: 0 }));
+      kind.fail = (tokens) => Promise.reject(new Error(`refresh failed for Bearer ${tokens[0]}`, { cause: new Error(encodeURIComponent(tokens[0])) }));
+      const e = await expectConfluenceError(client.getCurrentUser(), { kind: "invalidArgument", attempts: 1 });
+      assert.match(e.message, /auth\.token rejected: refresh failed for/);
+      return [e];
+    },
+  },
+  {
+    row: "a text/plain echo with the credential split by line breaks",
+    async run(kind, client) {
+      fake.enqueue(echo(500, "text/plain", (h) => `upstream refused ${h.slice(0, 13)}\r\n    ${h.slice(13, 30)}\n${h.slice(30)} (end)`));
+      return [await expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 500 })];
+    },
+  },
+  {
+    row: "an HTML echo, HTML-entity-encoded (decimal, hex, named)",
+    async run(kind, client) {
+      const out = [];
+      for (const encode of [dec, hex, named]) {
+        fake.enqueue(echo(500, "text/html", (h) => `<html><head><title>Denied for ${encode(h)}</title></head><body>${encode(h)}</body></html>`));
+        const e = await expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 500 });
+        assert.match(e.message, /HTML page: Denied for/);
+        out.push(e);
+      }
+      return out;
+    },
+  },
+  {
+    row: "a text/plain echo, percent-encoded (upper and lower case)",
+    async run(kind, client) {
+      const out = [];
+      for (const encode of [encodeURIComponent, pctLower]) {
+        fake.enqueue(echo(500, "text/plain", (h) => `redirecting to /login?auth=${encode(h)}&next=%2F`));
+        out.push(await expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 500 }));
+      }
+      return out;
+    },
+  },
+  {
+    row: "a transport error carrying the credential percent-encoded",
+    fetch: (url, init) => {
+      const h = init.headers.Authorization;
+      throw new Error(`ECONNREFUSED ${url}&auth=${encodeURIComponent(h)}`, { cause: new Error(`proxy: ${pctLower(h)}`) });
+    },
+    async run(kind, client) {
+      const e = await expectConfluenceError(client.getCurrentUser(), { kind: "network", attempts: 3 });
+      assert.match(e.message, /ECONNREFUSED/);
+      return [e];
+    },
+  },
+  {
+    row: "misuse: the token passed as a param value (percent-encoded in url)",
+    async run(kind, client) {
+      const token = kind.next();
+      const e1 = await expectConfluenceError(client.getUser({ accountId: token }), { kind: "http", status: 401 });
+      assert.ok(e1.url.startsWith(fake.url), e1.url);
+      return [e1];
+    },
+  },
+  {
+    row: "misuse: the token passed as an option name or an expand value (invalidArgument messages)",
+    except: "token function",
+    async run(kind, client, lib) {
+      const token = kind.next();
+      const e1 = await expectConfluenceError(client.getUser({ accountId: "abc" }, { [token]: true }), { kind: "invalidArgument" });
+      const e2 = await expectConfluenceError(client.getUser({ accountId: "abc", expand: [token] }), { kind: "invalidArgument" });
+      const e3 = await expectConfluenceError(client.getUser({ accountId: "abc", [`${token}${token}`]: 1 }), { kind: "invalidArgument" });
+      const e4 = await expectConfluenceError(() => new lib.ConfluenceClient({ baseUrl: fake.url, auth: kind.auth, [token]: 1 }), { kind: "invalidArgument" });
+      return [e1, e2, e3, e4];
+    },
+  },
+];
+
+for (const system of ["esm", "cjs"]) {
+  const lib = () => (system === "esm" ? loaded.esm : loaded.cjs);
+  for (const scenario of SCENARIOS) {
+    describe(`${system}: ${scenario.row}`, () => {
+      for (const kind of kinds()) {
+        const applies =
+          (!scenario.only || kind.name.includes(scenario.only)) && (!scenario.except || !kind.name.includes(scenario.except));
+        if (!applies) continue;
+        test(kind.name, async () => {
+          const hooks = [];
+          const record = (hook) => (info) => hooks.push({ hook, info });
+          const client = new (lib().ConfluenceClient)({
+            baseUrl: fake.url,
+            auth: kind.auth,
+            retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 },
+            hooks: { onRequest: record("onRequest"), onResponse: record("onResponse"), onRetry: record("onRetry") },
+            ...(scenario.fetch ? { fetch: scenario.fetch } : {}),
+          });
+          const printed = [];
+          const saved = {};
+          for (const method of ["log", "info", "warn", "error", "debug", "trace"]) {
+            saved[method] = console[method];
+            console[method] = (...args) => printed.push(args.map((a) => (typeof a === "string" ? a : inspect(a, { depth: 20 }))).join(" "));
+          }
+          let thrown;
+          try {
+            thrown = await scenario.run(kind, client, lib());
+          } finally {
+            Object.assign(console, saved);
+          }
+          // The client really sent the credential the search looks for.
+          if (fake.requests.length > 0) assert.equal(sent(0), kind.header(kind.tokens[0]));
+          const credentials = { secrets: [...kind.tokens], email: kind.email };
+          assertNoCredential({ thrown, hooks, console: printed }, credentials, `${kind.name}: ${scenario.row}`);
+        });
+      }
+    });
+  }
 }
