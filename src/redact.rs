@@ -39,9 +39,10 @@ pub struct Redactor {
     /// Every window of [`MIN_FRAGMENT`] bytes of every secret, read every way, big-endian in a
     /// `u64`; sorted, without duplicates.
     grams: Vec<u64>,
-    /// One bit per byte value that starts some window: most text windows are ruled out by
-    /// this before the search.
-    starts: [u64; 4],
+    /// A one-hash Bloom filter of `grams` ([`FILTER_WORDS`] words, empty until a window is
+    /// added): nearly every window of a text is ruled out by one multiply and one load
+    /// before the binary search.
+    filter: Vec<u64>,
     /// Secrets shorter than [`MIN_FRAGMENT`] (with whitespace left out), matched whole.
     short: Vec<Vec<u8>>,
     /// Secrets of whitespace alone, which the streams cannot see: replaced where found as
@@ -58,6 +59,16 @@ impl std::fmt::Debug for Redactor {
             .field("blank", &self.blank.len())
             .finish()
     }
+}
+
+/// The size of [`Redactor`]'s filter: 65,536 bits, 8 KB, a few percent of false positives
+/// for the ~2,000 windows of a long API token read every way.
+const FILTER_WORDS: usize = 1024;
+
+/// The filter bit of a window.
+fn filter_bit(key: u64) -> (usize, u64) {
+    let h = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize;
+    (h / 64, 1 << (h % 64))
 }
 
 /// One unit of a normalized text: a byte and the span of the original text it stands for.
@@ -77,6 +88,12 @@ impl Redactor {
     /// Adds `secret`: its every fragment of [`MIN_FRAGMENT`] characters or more, in every form
     /// the module docs list, is removed. An empty secret is ignored.
     pub fn add(&mut self, secret: &str) {
+        self.push(secret);
+        self.finish();
+    }
+
+    /// [`Redactor::add`] but for sorting the table, which [`Redactor::finish`] does once.
+    fn push(&mut self, secret: &str) {
         let raw = units(secret);
         if raw.is_empty() {
             if !secret.is_empty() && !self.blank.iter().any(|b| b == secret) {
@@ -85,8 +102,11 @@ impl Redactor {
             return;
         }
         let once = decode(&raw);
-        let twice = decode(&once);
-        for stream in [&raw, &once, &twice] {
+        let twice = once.as_deref().and_then(decode);
+        for stream in [Some(&raw), once.as_ref(), twice.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             if stream.len() < MIN_FRAGMENT {
                 continue;
             }
@@ -95,8 +115,9 @@ impl Redactor {
                 key = (key << 8) | u64::from(unit.byte);
                 if i + 1 >= MIN_FRAGMENT {
                     self.grams.push(key);
-                    let first = (key >> 56) as u8;
-                    self.starts[usize::from(first >> 6)] |= 1 << (first & 63);
+                    self.filter.resize(FILTER_WORDS, 0);
+                    let (word, bit) = filter_bit(key);
+                    self.filter[word] |= bit;
                 }
             }
         }
@@ -106,6 +127,9 @@ impl Redactor {
                 self.short.push(bytes);
             }
         }
+    }
+
+    fn finish(&mut self) {
         self.grams.sort_unstable();
         self.grams.dedup();
     }
@@ -114,7 +138,7 @@ impl Redactor {
     /// any longer base64 text (at each of the three byte alignments, standard and URL-safe
     /// alphabets), so `base64("email:" + secret)` and the like are caught too.
     pub fn add_credential(&mut self, secret: &str) {
-        self.add(secret);
+        self.push(secret);
         if secret.is_empty() {
             return;
         }
@@ -134,11 +158,12 @@ impl Redactor {
             let Some(own) = encoded.get(from..to).filter(|s| s.len() >= MIN_FRAGMENT) else {
                 continue;
             };
-            self.add(own);
+            self.push(own);
             if own.contains(['+', '/']) {
-                self.add(&own.replace('+', "-").replace('/', "_"));
+                self.push(&own.replace('+', "-").replace('/', "_"));
             }
         }
+        self.finish();
     }
 
     /// `text` with every stretch that holds a secret replaced by [`REDACTED`].
@@ -160,9 +185,12 @@ impl Redactor {
     fn redact_streams(&self, text: &str) -> String {
         let raw = units(text);
         let once = decode(&raw);
-        let twice = decode(&once);
+        let twice = once.as_deref().and_then(decode);
         let mut spans = Vec::new();
-        for stream in [&raw, &once, &twice] {
+        for stream in [Some(&raw), once.as_ref(), twice.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             self.find(text, stream, &mut spans);
         }
         if spans.is_empty() {
@@ -219,8 +247,8 @@ impl Redactor {
                 if i + 1 < MIN_FRAGMENT {
                     continue;
                 }
-                let first = (key >> 56) as u8;
-                if self.starts[usize::from(first >> 6)] & (1 << (first & 63)) == 0
+                let (word, bit) = filter_bit(key);
+                if !self.filter.get(word).is_some_and(|w| w & bit != 0)
                     || self.grams.binary_search(&key).is_err()
                 {
                     continue;
@@ -284,9 +312,16 @@ fn units(text: &str) -> Vec<Unit> {
 }
 
 /// One decoding pass: `%HH`, HTML character references, backslash escapes (`\uXXXX`,
-/// `\u{X}`, `\xHH`, `\n` and the like, an escaped punctuation mark) and tags are read as what
-/// they stand for (a tag as nothing, whitespace as nothing). Everything else is kept.
-fn decode(units: &[Unit]) -> Vec<Unit> {
+/// `\u{X}`, `\xHH`, `\n` and the like, `\/`, `\"`, `\\`) and tags are read as what they
+/// stand for (a tag as nothing, whitespace as nothing). Everything else is kept. `None` when
+/// the text has nothing to decode (the common case: then it is not read again).
+fn decode(units: &[Unit]) -> Option<Vec<Unit>> {
+    if !units
+        .iter()
+        .any(|u| matches!(u.byte, b'%' | b'&' | b'\\' | b'<'))
+    {
+        return None;
+    }
     let mut out = Vec::with_capacity(units.len());
     let mut i = 0;
     while i < units.len() {
@@ -320,7 +355,7 @@ fn decode(units: &[Unit]) -> Vec<Unit> {
             }
         }
     }
-    out
+    Some(out)
 }
 
 /// What a decoded sequence stands for.
