@@ -8,7 +8,8 @@
 // Forms looked for (independently of the library's own redaction rules): the exact value; every fragment of
 // 8 characters or more (every 8-character window of it, so any longer fragment is found too); the value
 // percent-encoded (encodeURIComponent, and every byte as %HH in upper and in lower case); HTML entities
-// (decimal, hex, named); JSON \u escapes; split by whitespace or line breaks; and, with `email`, the base64 of
+// (decimal, hex, named); JSON \u escapes; split by whitespace or line breaks; in another letter case (a
+// fragment of mixed case found lowercased or uppercased); and, with `email`, the base64 of
 // `email:secret` (the basic auth credential), itself in each of those forms. A secret shorter than 8
 // characters is looked for whole.
 //
@@ -152,6 +153,10 @@ export function findCredentialLeaks(value, credentials, prefix = "value") {
       for (const [reading, read] of readings(text)) {
         const gram = grams.find((g) => read.includes(g));
         if (gram !== undefined) hits.push({ where, form: `${what}, fragment of ${gram.length}+ characters (${reading})`, found: gram });
+        // A lowercased (or uppercased) copy still gives most of a random token away.
+        const lower = read.toLowerCase();
+        const folded = grams.find((g) => /[a-z]/i.test(g) && g.toLowerCase() !== g && g.toUpperCase() !== g && lower.includes(g.toLowerCase()));
+        if (gram === undefined && folded !== undefined) hits.push({ where, form: `${what}, fragment in another letter case (${reading})`, found: folded });
       }
     }
   }
