@@ -490,3 +490,25 @@ for (const system of ["esm", "cjs"]) {
     });
   }
 }
+
+describe("a token function's exception is the error's cause, kept as it is unless it holds a credential", () => {
+  test("an exception without a credential is the cause itself; one with a credential is replaced by a redacted copy", async () => {
+    const thrown = new Error("the refresh endpoint is down");
+    let calls = 0;
+    const token = () => {
+      calls += 1;
+      if (calls === 1) return BEARER_TOKEN;
+      throw calls === 2 ? thrown : Object.assign(new Error("still down"), { detail: { header: `Bearer ${BEARER_TOKEN}` } });
+    };
+    const client = new loaded.esm.ConfluenceClient({ baseUrl: fake.url, auth: { type: "bearer", token }, retry: { maxRetries: 1, baseDelayMs: 1 } });
+    fake.enqueue(faults.unavailable503({ retryAfter: 0 }));
+    const e1 = await expectConfluenceError(client.getCurrentUser(), { kind: "invalidArgument", attempts: 1 });
+    assert.equal(e1.cause, thrown, "the caller's own exception");
+    calls = 2;
+    const e2 = await expectConfluenceError(client.getCurrentUser(), { kind: "invalidArgument", attempts: 0 });
+    assert.notEqual(e2.cause, undefined);
+    assert.equal(e2.cause.message, "still down", "the copy keeps the message");
+    assert.equal(e2.cause.detail, undefined, "the property holding the credential is not copied");
+    assertNoCredential(e2, { secrets: [BEARER_TOKEN] }, "redacted cause");
+  });
+});

@@ -170,7 +170,14 @@ enum Attempt {
 
 pub(crate) struct Inner {
     pub settings: Settings,
+    /// The last [`RECENT_TOKENS`] distinct tokens the token function returned, newest last:
+    /// a later call's error may echo one (a server or proxy that caches what it saw).
+    pub recent_tokens: RefCell<Vec<String>>,
 }
+
+/// How many of a token function's earlier tokens the client keeps redacting (a bound, so a
+/// function that returns a new token per request does not grow the list forever).
+const RECENT_TOKENS: usize = 8;
 
 impl Inner {
     fn error(&self, ctx: &Context<'_>, err: &Error) -> JsValue {
@@ -247,7 +254,8 @@ impl Inner {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            tokens: crate::Redactor::default(),
+            tokens: self.recent_tokens.borrow().clone(),
+            table: std::cell::OnceCell::new(),
         };
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(self.error(&ctx, &Error::Aborted));
@@ -261,7 +269,14 @@ impl Inner {
                 let got = self.current_token(source).await;
                 if let Ok(token) = &got {
                     // Kept for the whole call: a later error may echo any attempt's token.
-                    ctx.tokens.add_credential(token);
+                    ctx.add_token(token);
+                    let mut recent = self.recent_tokens.borrow_mut();
+                    if !recent.contains(token) {
+                        if recent.len() == RECENT_TOKENS {
+                            recent.remove(0);
+                        }
+                        recent.push(token.clone());
+                    }
                 }
                 let header = got.and_then(|t| {
                     bearer_authorization(&t).map_err(|e| (e.to_string(), JsValue::UNDEFINED))

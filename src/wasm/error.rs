@@ -1,5 +1,7 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
+use std::cell::OnceCell;
+
 use super::js::{get, set};
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
@@ -62,9 +64,23 @@ pub(crate) struct Context<'a> {
     pub attempts: u32,
     pub retry_after_ms: Option<u64>,
     pub request_id: Option<&'a str>,
-    /// The credentials beyond the config's own: every token the call's token function
-    /// returned (a server may echo an earlier attempt's token).
-    pub tokens: Redactor,
+    /// The credentials beyond the config's own: every token the token function returned
+    /// during the call (a server may echo an earlier attempt's token) and the client's last
+    /// few before it. Kept as strings: the search table is only built if an error or a hook
+    /// needs it, so a call that succeeds without hooks never pays for it.
+    pub tokens: Vec<String>,
+    /// The search table of `tokens`, built on first use (cleared when a token is added).
+    pub table: OnceCell<Redactor>,
+}
+
+impl Context<'_> {
+    /// Adds a token the call was given.
+    pub(crate) fn add_token(&mut self, token: &str) {
+        if !self.tokens.iter().any(|t| t == token) {
+            self.tokens.push(token.to_owned());
+            self.table = OnceCell::new();
+        }
+    }
 }
 
 impl Context<'_> {
@@ -77,7 +93,8 @@ impl Context<'_> {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            tokens: Redactor::default(),
+            tokens: Vec::new(),
+            table: OnceCell::new(),
         }
     }
 }
@@ -88,7 +105,17 @@ pub(crate) fn redact(config: Option<&ClientConfig>, ctx: &Context<'_>, text: &st
         Some(config) => config.redact(text),
         None => text.to_owned(),
     };
-    ctx.tokens.redact(&once)
+    if ctx.tokens.is_empty() {
+        return once;
+    }
+    let table = ctx.table.get_or_init(|| {
+        let mut table = Redactor::default();
+        for token in &ctx.tokens {
+            table.add_credential(token);
+        }
+        table
+    });
+    table.redact(&once)
 }
 
 /// The JS error for `err`. Every string it carries, and every string in the JSON body, passes

@@ -122,7 +122,10 @@ impl ConfluenceClient {
             )
         })?;
         Ok(ConfluenceClient {
-            inner: Rc::new(Inner { settings }),
+            inner: Rc::new(Inner {
+                settings,
+                recent_tokens: Default::default(),
+            }),
         })
     }
 
