@@ -276,10 +276,19 @@ impl Settings {
                 Auth::None
             }
         };
-        let config = ClientConfig::new(o.base_url.as_deref(), auth).map_err(|e| match e {
-            Error::InvalidArgument { message } => message,
-            other => other.to_string(),
-        })?;
+        // A custom fetch is the one not told about the signal (see `Fetch::honours_signal`);
+        // a page or worker has a `location` that relative paths resolve against.
+        let custom_fetch = !o.fetch.honours_signal;
+        let page_location = get(&js_sys::global(), "location").is_object();
+        let config = ClientConfig::new(o.base_url.as_deref(), auth)
+            .and_then(|config| {
+                config.require_resolvable(custom_fetch, page_location)?;
+                Ok(config)
+            })
+            .map_err(|e| match e {
+                Error::InvalidArgument { message } => message,
+                other => other.to_string(),
+            })?;
         Ok(Settings {
             config,
             fetch: o.fetch,
