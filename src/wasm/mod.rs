@@ -107,7 +107,10 @@ pub struct ConfluenceClient {
 impl ConfluenceClient {
     /// Creates a client. Throws a `ConfluenceError` (`kind: "invalidArgument"`) for a bad
     /// option: a `baseUrl` that is not `https:` (`http:` only for loopback hosts) or holds
-    /// credentials, a query or a fragment; empty credentials; a `fetch` that is not a function.
+    /// credentials, a query or a fragment; no `baseUrl` where nothing resolves relative paths
+    /// (no `fetch` option and no page location, as in Node); empty credentials; a `fetch` that
+    /// is not a function. After `free()` (or `[Symbol.dispose]()`), every method fails with a
+    /// `ConfluenceError` (`kind: "invalidArgument"`, "client was freed").
     ///
     /// ```ts
     /// const client = new ConfluenceClient({

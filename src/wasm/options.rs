@@ -73,7 +73,8 @@ pub enum BearerToken {
 pub struct ClientOptions {
     /// The site, e.g. `https://your-domain.atlassian.net` (`/wiki/rest/api/...` is appended), or
     /// the OAuth gateway `https://api.atlassian.com/ex/confluence/<cloudId>`. Omit it to send
-    /// relative paths (`/wiki/rest/api/user?...`), as host bridges expect.
+    /// relative paths (`/wiki/rest/api/user?...`), as host bridges expect: that needs a `fetch`
+    /// option or a page location (a browser page or worker), else the constructor throws.
     #[tsify(optional)]
     pub base_url: Option<String>,
     /// Credentials; omit them when `fetch` authenticates by itself (Forge, Connect).
