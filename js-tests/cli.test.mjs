@@ -20,6 +20,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "pkg", "bin", "cli.mjs");
 const USER_COLUMNS = ["accountId", "displayName", "publicName", "email", "accountType", "timeZone"];
 const HAS_SCRIPT = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+// Under CI nothing is skipped: without `script` the pseudo-terminal tests fail rather than skip.
+const NO_SCRIPT = !HAS_SCRIPT && process.env.CI !== "true" && "util-linux `script` is not installed";
 const COMMANDS = ["user", "current", "anonymous", "groups", "bulk", "email", "emails", "migrate"];
 // What the progress display draws: carriage return / erase-line, bar and spinner glyphs.
 const PROGRESS_CHARS = /[\r\x1b█░⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|requests/;
@@ -41,9 +43,10 @@ const bearerEnv = (server = fake) => ({ CONFLUENCE_BASE_URL: server.url, CONFLUE
  * Runs the CLI. `input`: what stdin gets (a pipe that is then closed); without it stdin is /dev/null.
  * Asynchronous on purpose: the fake server lives in this process and must keep answering.
  */
-function runCli(args, { env = basicEnv(), input } = {}) {
+function runCli(args, { env = basicEnv(), input, cwd } = {}) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
       env: { ...BASE_ENV, ...env },
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
@@ -61,7 +64,7 @@ function runCli(args, { env = basicEnv(), input } = {}) {
 function runInPty(commandLine, env) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn("script", ["-qfec", commandLine, "/dev/null"], {
-      env: { ...BASE_ENV, ...env, SHELL: "/bin/sh", TERM: "xterm" },
+      env: { ...BASE_ENV, SHELL: "/bin/sh", TERM: "xterm", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -200,7 +203,10 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
         assert.equal(r.stderr, "");
         assert.match(r.stdout, new RegExp(`^Usage: confluence-users ${c}\\b`), args.join(" "));
         assert.match(r.stdout, /--csv/);
-        assert.match(r.stdout, /Exit codes:/);
+        // The shared environment and exit-code text is in the global help only, pointed to here.
+        assert.doesNotMatch(r.stdout, /Exit codes:|CONFLUENCE_OAUTH_TOKEN/);
+        assert.match(r.stdout, /exit codes: confluence-users --help\n$/);
+        assert.match(r.stdout, new RegExp(`\nExamples:\n  confluence-users ${c}\\b`), `${c} has an example`);
         return r.stdout;
       }),
     );
@@ -209,7 +215,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
     assert.match(migrate, /--usernames/);
     assert.match(migrate, /username,key,accountId/);
     assert.match(outputs[COMMANDS.indexOf("groups")], /columns: name,id/);
-    assert.match(outputs[COMMANDS.indexOf("bulk")], /columns: accountId,displayName,publicName,email,accountType,timeZone/);
+    assert.match(outputs[COMMANDS.indexOf("bulk")], /columns:\s+accountId,displayName,publicName,email,accountType,timeZone/);
   });
 
   test("--version prints the package version", async () => {
@@ -232,8 +238,21 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       const cases = [
         [["frobnicate"], /unknown command 'frobnicate'/, /confluence-users --help/],
         [["help", "frobnicate"], /unknown command 'frobnicate'/, /confluence-users --help/],
-        [["user", SPECIAL.currentUser, "--frob"], /unknown option --frob/, /confluence-users user --help/],
-        [["--frob"], /unknown option --frob/, /confluence-users --help/],
+        [["user", SPECIAL.currentUser, "--frob"], /unknown option '--frob'\n/, /confluence-users user --help/],
+        [["--frob"], /unknown option '--frob'\n/, /confluence-users --help/],
+        [["bulkk", "a"], /unknown command 'bulkk'; did you mean 'bulk'\?/, /confluence-users --help/],
+        [["grops", "a"], /unknown command 'grops'; did you mean 'groups'\?/, /confluence-users --help/],
+        [["help", "emial"], /unknown command 'emial'; did you mean 'email'\?/, /confluence-users --help/],
+        [["bulk", "--colum", "x"], /unknown option '--colum'; did you mean '--column'\?/, /bulk --help/],
+        [["user", "a", "--expnad=operations"], /unknown option '--expnad'; did you mean '--expand'\?/, /user --help/],
+        [["user", "a", "--csv", "--json"], /give either --csv or --json, not both/, /user --help/],
+        [["groups", "a", "--expand", "operations"], /groups takes no --expand/, /groups --help/],
+        [["user", "a", "--fields", "a b"], /--fields: 'a b' is not a field name/, /user --help/],
+        [["user", "a", "--file", "x"], /--file is only for bulk, emails and migrate/, /user --help/],
+        [["bulk", "--file"], /--file needs a value/, /bulk --help/],
+        [["bulk", "a", "--file", "x"], /give the values either as arguments or with --file, not both/, /bulk --help/],
+        [["bulk", "-", "a"], /"-" \(read stdin\) cannot be combined with values as arguments/, /bulk --help/],
+        [["bulk", "--file", "/no/such/file"], /cannot read \/no\/such\/file: no such file/, /bulk --help/],
         [["user"], /user needs an account id/, /user --help/],
         [["user", "a", "b"], /user takes exactly one account id \(got 2\)/, /user --help/],
         [["groups"], /groups needs an account id/, /groups --help/],
@@ -352,7 +371,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
     const json = JSON.parse(r.stdout);
     assert.deepEqual(json.map((u) => u.accountId), [SPECIAL.hiddenProfile, SPECIAL.currentUser, SPECIAL.oddAccountId]);
     assert.equal(json[1].displayName, fake.directory.currentUser.displayName);
-    assert.equal(r.stderr, `confluence-users: warning: 1 account id not found: ${SPECIAL.unknownAccountId}\n`);
+    assert.equal(r.stderr, `confluence-users: warning: 1 of 4 account ids was not found: ${SPECIAL.unknownAccountId}\n`);
 
     const csv = await runCli(["bulk", "--csv", SPECIAL.appUser, SPECIAL.externalCollaborator]);
     assertOk(csv);
@@ -427,7 +446,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       const r = await runCli(["emails", ...ids, SPECIAL.unknownAccountId], { env: basicEnv(own) });
       assertOk(r);
       assert.deepEqual(JSON.parse(r.stdout), users.map((u) => ({ accountId: u.accountId, email: u.unsafeEmail })));
-      assert.match(r.stderr, /^confluence-users: warning: 1 account id not found: 0{24}\n$/);
+      assert.match(r.stderr, /^confluence-users: warning: 1 of 251 account ids was not found: 0{24}\n$/);
       assert.ok(requestsTo(own, "/user/email/bulk").length >= 2);
 
       const csv = await runCli(["emails", "--csv"], { env: basicEnv(own), input: `${SPECIAL.hiddenProfile}\n${SPECIAL.currentUser}\n` });
@@ -448,7 +467,10 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       { username: SPECIAL.oddUsername, key: fake.directory.user(SPECIAL.oddAccountId).userKey, accountId: SPECIAL.oddAccountId },
       { username: "nosuchuser", key: null, accountId: null },
     ]);
-    assert.equal(r.stderr, "confluence-users: warning: 1 of 3 usernames have no account id\n");
+    assert.equal(r.stderr, "confluence-users: warning: 1 of 3 usernames has no account id: nosuchuser\n");
+    const two = await runCli(["migrate", "--keys", "nokey1", fake.directory.currentUser.userKey, "nokey2"]);
+    assertOk(two);
+    assert.equal(two.stderr, "confluence-users: warning: 2 of 3 keys have no account id: nokey1, nokey2\n");
   });
 
   test("migrate --keys: stdin, all pages (250 keys), CSV username,key,accountId", async () => {
@@ -550,7 +572,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   // ------------------------------------------------------------------------------------------
   // Progress on a terminal
 
-  test("progress bar on a TTY stderr for a bulk lookup spanning several requests, erased at the end", { skip: !HAS_SCRIPT && "util-linux `script` is not installed" }, async () => {
+  test("progress bar on a TTY stderr for a bulk lookup spanning several requests, erased at the end", { skip: NO_SCRIPT }, async () => {
     await withFake(async (own) => {
       const ids = own.directory.users.map((u) => u.accountId);
       const idsFile = join(tmp, "ids.txt");
@@ -558,17 +580,19 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       writeFileSync(idsFile, ids.join("\n"));
       const r = await runInPty(`${sh(process.execPath)} ${sh(CLI)} bulk < ${sh(idsFile)} > ${sh(outFile)}`, basicEnv(own));
       assert.equal(r.code, 0, r.output);
-      assert.match(r.output, /bulk [█░]+ 0\/2 requests/);
-      assert.match(r.output, /bulk [█░]+ 2\/2 requests/);
+      assert.match(r.output, new RegExp(`bulk ░+ 0/${ids.length} account ids, 0/2 requests`));
+      assert.match(r.output, new RegExp(`bulk █{10,19}░+ 200/${ids.length} account ids, 1/2 requests`));
+      assert.match(r.output, new RegExp(`bulk █+ ${ids.length}/${ids.length} account ids, 2/2 requests`));
       assert.ok(r.output.endsWith("\r\x1b[2K"), `the line is erased at the end: ${JSON.stringify(r.output.slice(-40))}`);
       assert.deepEqual(JSON.parse(readFileSync(outFile, "utf8")).map((u) => u.accountId), ids);
     });
   });
 
-  test("progress counter on a TTY for pages; none for a single request", { skip: !HAS_SCRIPT && "util-linux `script` is not installed" }, async () => {
+  test("progress counter on a TTY for pages; none for a single request", { skip: NO_SCRIPT }, async () => {
     const outFile = join(tmp, "groups.csv");
     const r = await runInPty(`${sh(process.execPath)} ${sh(CLI)} groups ${sh(SPECIAL.manyGroups)} --csv > ${sh(outFile)}`, basicEnv());
     assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /groups \S 0 requests, 0 groups/, "paged work shows from the first request");
     assert.match(r.output, /groups \S 1 request, 200 groups/);
     assert.ok(r.output.endsWith("\r\x1b[2K"));
     assert.equal(parseCsv(readFileSync(outFile, "utf8"), ["name", "id"]).length, SPECIAL.manyGroupsCount);
