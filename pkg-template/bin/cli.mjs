@@ -1,8 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // confluence-users: the command-line tool of the confluence-users package.
 //
 //   confluence-users <command> [options] [values...]     (confluence-users --help for the list)
 //
+// The `--` in the first line: Node 20 reads its own `--env-file` option even after the script
+// name (node cli.mjs --env-file x loads x itself, and exits 9 if it is missing); after `--` it
+// leaves every argument to the script.
 // Node >= 18, `node:` built-ins only. The client is loaded from ../node/index.mjs only once the
 // arguments are known to be valid, so `--help` and usage errors never touch the wasm.
 // Nothing printed here ever contains a credential: the environment's values (and a .env file's)
@@ -679,7 +682,8 @@ function configFromEnv(env, { anonymous }) {
   if (!baseUrl) {
     throw new ConfigError(
       "CONFLUENCE_BASE_URL is not set: set it to your site, e.g. https://your-domain.atlassian.net " +
-        "(or https://api.atlassian.com/ex/confluence/<cloudId> with CONFLUENCE_OAUTH_TOKEN)",
+        "(or https://api.atlassian.com/ex/confluence/<cloudId> with CONFLUENCE_OAUTH_TOKEN), " +
+        "in the environment, a .env file here, or --env-file PATH",
     );
   }
   let url;
