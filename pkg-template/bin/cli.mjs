@@ -753,7 +753,7 @@ class Progress {
     this.frame = 0;
     this.waits = new Map(); // url -> { until, why }: retries being waited for
     this.visible = false;
-    this.drawn = { length: 0, columns: 0 };
+    this.drawn = { text: "", length: 0, columns: 0 };
     this.enabled = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
     this.paged = itemName !== undefined;
     this.timer = undefined;
@@ -830,12 +830,16 @@ class Progress {
       this.timer.unref();
       process.stderr.on("resize", this.onResize);
     }
-    const columns = process.stderr.columns || 80;
-    // One column short of the width, so the line never wraps (the cursor stays on it).
-    const chars = [...this.line()].slice(0, Math.max(1, columns - 1));
+    const columns = terminalWidth();
+    // Three columns short of the width: the line never wraps, and neither does the "^C" the
+    // terminal echoes after it on Ctrl-C (two more characters), so one erase clears it all.
+    const text = [...this.line()].slice(0, Math.max(1, columns - 3)).join("");
+    // Unchanged text at an unchanged width is not rewritten: fewer bytes in flight when the
+    // terminal is resized (bytes it applies after reflowing would be erased at the wrong rows).
+    if (text === this.drawn.text && columns === this.drawn.columns) return;
     this.erase();
-    process.stderr.write(chars.join(""));
-    this.drawn = { length: chars.length, columns };
+    process.stderr.write(text);
+    this.drawn = { text, length: [...text].length, columns };
   }
 
   /**
@@ -843,10 +847,10 @@ class Progress {
    * several rows, the rows above are erased too.
    */
   erase() {
-    const columns = process.stderr.columns || 80;
+    const columns = terminalWidth();
     const rows = this.drawn.columns > columns ? Math.ceil(this.drawn.length / Math.max(1, columns)) : 1;
     process.stderr.write(`\r\x1b[2K${"\x1b[1A\x1b[2K".repeat(Math.max(0, rows - 1))}`);
-    this.drawn = { length: 0, columns };
+    this.drawn = { text: "", length: 0, columns };
   }
 
   /** Erases the line (before a message, and at the end). */
@@ -865,6 +869,19 @@ class Progress {
 }
 
 let progress;
+
+/**
+ * The terminal's width now. Asked of the tty each time (an ioctl) rather than read from
+ * `columns`, which changes only once Node has handled SIGWINCH: a redraw in between would
+ * measure the old width and leave rows of a reflowed line behind.
+ */
+function terminalWidth() {
+  try {
+    return process.stderr.getWindowSize()[0] || 80;
+  } catch {
+    return process.stderr.columns || 80;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Output
