@@ -96,6 +96,7 @@ impl ConfluenceClient {
     /// credentials, a query or a fragment; empty credentials; a `fetch` that is not a function.
     ///
     /// ```ts
+    /// import { ConfluenceClient } from "confluence-users";
     /// const client = new ConfluenceClient({
     ///   baseUrl: "https://your-domain.atlassian.net",
     ///   auth: { type: "bearer", token: accessToken },
