@@ -1,7 +1,8 @@
 // End-to-end tests of the package's command-line tool, pkg/bin/cli.mjs (`confluence-users`): every
 // command runs as a child process (`node pkg/bin/cli.mjs ...`) against the fake Confluence, and the
 // tests check stdout (JSON or CSV, against the fake's directory), stderr and the exit code.
-// The progress bar is checked with stderr on a pseudo-terminal, through util-linux's `script`.
+// The progress bar is checked with stderr on a pseudo-terminal, through util-linux's `script`; what a
+// person sees on a real terminal (tmux) during a long run is checked by cli-screen.test.mjs.
 //
 // Build the package first: node pkg-template/build.mjs --no-opt
 

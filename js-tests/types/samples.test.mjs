@@ -31,7 +31,7 @@ const DOCS = [
 const DECLARATIONS = ["index.d.ts", "adapters.d.ts"];
 
 /** The ```ts / ```js blocks of a Markdown text, with the line each starts on. */
-export function markdownSamples(text) {
+function markdownSamples(text) {
   const samples = [];
   for (const m of text.matchAll(/^```(ts|js)[ \t]*\n([\s\S]*?)^```/gm)) {
     samples.push({ lang: m[1], code: m[2], line: text.slice(0, m.index).split("\n").length });

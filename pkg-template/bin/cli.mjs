@@ -11,7 +11,7 @@
 // Nothing printed here ever contains a credential: the environment's values (and a .env file's)
 // are never echoed, and the client's errors are credential-free by contract.
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 const PROG = "confluence-users";
 
