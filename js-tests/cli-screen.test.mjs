@@ -22,17 +22,18 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "pkg", "bin", "cli.mjs");
 const HAS_TMUX = spawnSync("tmux", ["-V"], { stdio: "ignore" }).status === 0;
 const SKIP = !HAS_TMUX && process.env.CI !== "true" && "tmux is not installed (apt-get install tmux)";
-// A tmux server of our own (its own socket), so the test never touches a user's sessions.
-const SOCKET = `confluence-users-test-${process.pid}`;
 
 let tmp;
+// A tmux server of our own, its socket in the test's temp dir: the test never touches a user's
+// sessions, and leaves nothing behind.
+const socket = () => join(tmp, "tmux.sock");
 
 const sh = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function tmux(...args) {
   return new Promise((resolvePromise, reject) => {
-    execFile("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", timeout: 10_000 }, (error, stdout, stderr) => {
+    execFile("tmux", ["-S", socket(), ...args], { encoding: "utf8", timeout: 10_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`tmux ${args.join(" ")}: ${stderr || error.message}`));
       else resolvePromise(stdout);
     });
