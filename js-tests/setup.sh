@@ -63,6 +63,20 @@ ensure_chromium() {
   fi
 }
 
+# The CLI's screen test (js-tests/cli-screen.test.mjs) runs it in tmux, a real terminal emulator;
+# the other pseudo-terminal tests use util-linux's `script` (Debian's essential bsdutils).
+ensure_tmux() {
+  if command -v tmux >/dev/null 2>&1; then return; fi
+  local cmd="apt-get update && apt-get install -y tmux"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing tmux (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null \
+      || die "could not install tmux; run as root: $cmd"
+  else
+    die "tmux is needed for the CLI's terminal test; run as root: $cmd"
+  fi
+}
+
 build_package() {
   say "building the npm package into pkg/"
   node "$ROOT/pkg-template/build.mjs" "$@"

@@ -109,8 +109,12 @@ const pkg = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
 const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
 pkg.version = cargoVersion;
 writeFileSync(join(out, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
-copyFileSync(join(here, "README.md"), join(out, "README.md"));
+// npm renders only README.md, so the adapters guide is appended to it (one heading level down,
+// under the README's own title); ADAPTERS.md also ships on its own for readers of the tarball.
+const adaptersGuide = readFileSync(join(here, "ADAPTERS.md"), "utf8");
+writeFileSync(join(out, "README.md"), `${readFileSync(join(here, "README.md"), "utf8").trimEnd()}\n\n${demoteHeadings(adaptersGuide)}`);
 copyFileSync(join(here, "ADAPTERS.md"), join(out, "ADAPTERS.md"));
+for (const license of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(join(root, license), join(out, license));
 
 // The host adapters are plain JS over the hosts' SDK objects, written as an ES module with no
 // imports; the CommonJS copy is that module with its exports rewritten.
@@ -127,3 +131,15 @@ mkdirSync(join(out, "bin"), { recursive: true });
 copyFileSync(join(here, "bin", "cli.mjs"), join(out, "bin", "cli.mjs"));
 for (const dir of ["node", "web"]) rmSync(join(out, dir, ".gitignore"), { force: true });
 console.log(`build: ${out} (exports: ${names})`);
+
+/** Markdown with every ATX heading one level deeper, except inside fenced code blocks. */
+function demoteHeadings(markdown) {
+  let fenced = false;
+  return markdown
+    .split("\n")
+    .map((line) => {
+      if (/^(```|~~~)/.test(line)) fenced = !fenced;
+      return !fenced && /^#{1,5} /.test(line) ? `#${line}` : line;
+    })
+    .join("\n");
+}

@@ -113,6 +113,7 @@ impl ConfluenceClient {
     /// `ConfluenceError` (`kind: "invalidArgument"`, "client was freed").
     ///
     /// ```ts
+    /// import { ConfluenceClient } from "confluence-users";
     /// const client = new ConfluenceClient({
     ///   baseUrl: "https://your-domain.atlassian.net",
     ///   auth: { type: "bearer", token: accessToken },
