@@ -74,7 +74,7 @@ function assertUserMatches(actual, dirUser) {
 
 // ------------------------------------------------------------------------------------------------------------
 describe("installation", () => {
-  test("the tarball installs offline and holds both builds' wasm", () => {
+  test("the tarball installs offline and holds the wasm (the web file and the embedded copy)", () => {
     const pkgJson = JSON.parse(readFileSync(join(inst.installed, "package.json"), "utf8"));
     assert.equal(pkgJson.name, "confluence-users");
     const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(REPO, "Cargo.toml"), "utf8"))[1];

@@ -58,7 +58,9 @@ const DENO = join(MODULES, ".bin", "deno");
 // The bun package's own binary: its postinstall (which puts it at .bin/bun) is not run by `npm ci
 // --ignore-scripts`, so .bin/bun only prints "Bun's postinstall script was not run".
 const BUN = join(MODULES, "@oven", "bun-linux-x64", "bin", "bun");
-const WORKERD = join(MODULES, ".bin", "workerd");
+// workerd's own binary, not the .bin/workerd shim: the shim is a node script that spawns it, and killing
+// the shim would leave workerd running.
+const WORKERD = join(MODULES, "@cloudflare", "workerd-linux-64", "bin", "workerd");
 const WRANGLER = join(MODULES, "wrangler", "bin", "wrangler.js"); // needs Node >= 22.12: run with Node 22
 
 const runtimesMissing = [...Object.values(NODES), DENO, BUN, WORKERD, WRANGLER, join(MODULES, "@forge", "bundler", "package.json"), join(MODULES, "edge-runtime", "package.json"), join(MODULES, "puppeteer-core", "package.json")].filter((f) => !existsSync(f));
@@ -403,6 +405,24 @@ const installedFile = (rel) => join(app, "node_modules", PKG_NAME, rel);
 
 // ------------------------------------------------------------------------------------------------------------
 
+describe("the entries", { skip }, () => {
+  test("every entry of '.' and './embedded' declares exactly the same types, and the conditions lead to the files the cells ran", async () => {
+    await jobs.install;
+    const pkg = JSON.parse(readFileSync(installedFile("package.json"), "utf8"));
+    const types = new Set();
+    const walk = (v, key) => (typeof v === "string" ? key === "types" && types.add(v) : v && Object.entries(v).forEach(([k, w]) => walk(w, k)));
+    walk(pkg.exports["."]);
+    walk(pkg.exports["./embedded"]);
+    assert.ok(types.size >= 3, `types files: ${[...types]}`);
+    const texts = new Set([...types].map((t) => readFileSync(installedFile(t), "utf8")));
+    assert.equal(texts.size, 1, `the declarations differ between ${[...types].join(", ")}`);
+    assert.deepEqual(Object.keys(pkg.exports["."]), ["workerd", "edge-light", "node", "types", "default"], "condition order (the first match wins)");
+    assert.equal(pkg.exports["."].workerd.default, "./workerd/index.js");
+    assert.equal(pkg.exports["."]["edge-light"].default, "./edge/index.js");
+    assert.equal(pkg.exports["./embedded"].default, "./embedded/index.js");
+  });
+});
+
 describe("Node, unbundled (the package from node_modules)", { skip }, () => {
   for (const version of Object.keys(NODES)) {
     test(`Node ${version}: import "confluence-users" (exports node.import) and require from the same process share one instance`, async () => {
@@ -483,6 +503,7 @@ describe("edge runtimes", { skip }, () => {
     const wasm = readdirSync(deployed).filter((f) => f.endsWith(".wasm"));
     assert.equal(wasm.length, 1);
     assert.ok(readFileSync(join(deployed, wasm[0])).equals(readFileSync(installedFile("web/confluence_users_bg.wasm"))), "wrangler uploads the package's web .wasm");
+    console.log(`wrangler deploy --dry-run: ${build.ms} ms; workerd run: ${r.ms} ms`);
     const out = resultOf(r, "workerd");
     assert.match(out.runtime, /^workerd \(Cloudflare-Workers\)/);
     assertScenario(out, "workerd");

@@ -26,7 +26,8 @@ const worker :Workerd.Worker = (
 );
 `;
 writeFileSync(join(outDir, "workerd.capnp"), config);
-const child = spawn(workerd, ["serve", join(outDir, "workerd.capnp")], { stdio: ["ignore", "inherit", "inherit"] });
+// workerd's stdout is not ours: our stdout is the one JSON line the test reads.
+const child = spawn(workerd, ["serve", join(outDir, "workerd.capnp")], { stdio: ["ignore", "ignore", "inherit"] });
 const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(`workerd exited (${code ?? signal})`)));
 try {
   let response;
@@ -42,6 +43,10 @@ try {
   const text = await response.text();
   if (response.status !== 200) throw new Error(`worker answered ${response.status}: ${text}`);
   console.log(text);
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
 } finally {
-  child.kill();
+  child.kill("SIGKILL");
 }
+process.exit(); // stdout is a pipe, written synchronously on Linux: nothing is lost
