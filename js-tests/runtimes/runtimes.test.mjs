@@ -237,6 +237,16 @@ before(async () => {
     return { build: b, deployed: out, run: await run(process.execPath, [join(DRIVERS, "workerd-run.mjs"), WORKERD, out, "worker.js", COMPATIBILITY_DATE, String(port)], { cwd: out, env: env() }) };
   });
 
+  // The same worker bundled the way wrangler's esbuild step does it, with esbuild itself: the Workers
+  // conditions, ESM, and each .wasm kept as a file of its own that the worker imports (--loader copy).
+  withApp("esbuild worker", async (dir) => {
+    const out = join(root, "deploy", "esbuild-worker");
+    const b = await run(join(TOOLS, "esbuild"), ["src/worker.js", "--bundle", "--format=esm", "--platform=neutral", "--conditions=workerd,worker,browser", "--main-fields=module,main", "--loader:.wasm=copy", `--outdir=${out}`, "--log-level=warning"], { cwd: dir });
+    assertRan(b, "esbuild worker bundle");
+    const port = await closedPort();
+    return { build: b, deployed: out, run: await run(process.execPath, [join(DRIVERS, "workerd-run.mjs"), WORKERD, out, "worker.js", COMPATIBILITY_DATE, String(port)], { cwd: out, env: env() }) };
+  });
+
   // Vercel edge: one script (IIFE; edge-runtime runs scripts), conditions as Next.js's edge build.
   withApp("edge", async (dir) => {
     const esbuild = (format, outfile) => run(join(TOOLS, "esbuild"), ["src/edge.js", "--bundle", "--platform=browser", "--conditions=edge-light,worker", `--format=${format}`, `--outfile=${outfile}`, "--log-level=warning"], { cwd: dir });
@@ -507,6 +517,17 @@ describe("edge runtimes", { skip }, () => {
     const out = resultOf(r, "workerd");
     assert.match(out.runtime, /^workerd \(Cloudflare-Workers\)/);
     assertScenario(out, "workerd");
+  });
+
+  test("Cloudflare Workers: a wrangler-style esbuild bundle (workerd, worker, browser conditions; .wasm as its own module), run in workerd", async () => {
+    const { build, deployed, run: r } = await jobs["esbuild worker"];
+    assert.deepEqual(`${build.stdout}${build.stderr}`.split("\n").filter((l) => /warn/i.test(l)), []);
+    const worker = readFileSync(join(deployed, "worker.js"), "utf8");
+    assert.match(worker, /^import \w+ from "\.\/confluence_users_bg-\w+\.wasm";$/m, "the worker imports the .wasm as a module");
+    assert.ok(!worker.includes(EMBEDDED_MARK), "the embedded copy is not in the worker");
+    const out = resultOf(r, "workerd (esbuild bundle)");
+    assert.match(out.runtime, /^workerd \(Cloudflare-Workers\)/);
+    assertScenario(out, "workerd (esbuild bundle)");
   });
 
   test("Vercel edge (edge-light): one esbuild script run in edge-runtime; the CommonJS bundle builds too (no top-level await)", async () => {
