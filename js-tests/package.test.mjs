@@ -74,12 +74,12 @@ function assertUserMatches(actual, dirUser) {
 
 // ------------------------------------------------------------------------------------------------------------
 describe("installation", () => {
-  test("the tarball installs offline and holds both builds' wasm", () => {
+  test("the tarball installs offline and holds the wasm (the web file and the embedded copy)", () => {
     const pkgJson = JSON.parse(readFileSync(join(inst.installed, "package.json"), "utf8"));
     assert.equal(pkgJson.name, "confluence-users");
     const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(REPO, "Cargo.toml"), "utf8"))[1];
     assert.equal(pkgJson.version, cargoVersion, "the package version is the crate's");
-    for (const file of ["node/confluence_users_bg.wasm", "web/confluence_users_bg.wasm", "index.js", "index.d.ts", "node/index.mjs", "node/index.d.mts", "node/confluence_users.cjs", "node/confluence_users.d.cts", "web/confluence_users.js", "web/confluence_users.d.ts"]) {
+    for (const file of ["embedded/wasm.cjs", "web/confluence_users_bg.wasm", "index.js", "index.d.ts", "node/index.mjs", "node/index.d.mts", "node/confluence_users.cjs", "node/confluence_users.d.cts", "web/confluence_users.js", "web/confluence_users.d.ts"]) {
       assert.ok(readFileSync(join(inst.installed, file)).length > 0, `${file} is installed`);
     }
   });
