@@ -1,7 +1,8 @@
 // End-to-end tests of the package's command-line tool, pkg/bin/cli.mjs (`confluence-users`): every
 // command runs as a child process (`node pkg/bin/cli.mjs ...`) against the fake Confluence, and the
 // tests check stdout (JSON or CSV, against the fake's directory), stderr and the exit code.
-// The progress bar is checked with stderr on a pseudo-terminal, through util-linux's `script`.
+// The progress bar is checked with stderr on a pseudo-terminal, through util-linux's `script`; what a
+// person sees on a real terminal (tmux) during a long run is checked by cli-screen.test.mjs.
 //
 // Build the package first: node pkg-template/build.mjs --no-opt
 
@@ -20,6 +21,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "pkg", "bin", "cli.mjs");
 const USER_COLUMNS = ["accountId", "displayName", "publicName", "email", "accountType", "timeZone"];
 const HAS_SCRIPT = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+// Under CI nothing is skipped: without `script` the pseudo-terminal tests fail rather than skip.
+const NO_SCRIPT = !HAS_SCRIPT && process.env.CI !== "true" && "util-linux `script` is not installed";
 const COMMANDS = ["user", "current", "anonymous", "groups", "bulk", "email", "emails", "migrate"];
 // What the progress display draws: carriage return / erase-line, bar and spinner glyphs.
 const PROGRESS_CHARS = /[\r\x1b█░⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|requests/;
@@ -41,9 +44,12 @@ const bearerEnv = (server = fake) => ({ CONFLUENCE_BASE_URL: server.url, CONFLUE
  * Runs the CLI. `input`: what stdin gets (a pipe that is then closed); without it stdin is /dev/null.
  * Asynchronous on purpose: the fake server lives in this process and must keep answering.
  */
-function runCli(args, { env = basicEnv(), input } = {}) {
+function runCli(args, { env = basicEnv(), input, cwd } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // `--` as in the CLI's first line (#!/usr/bin/env -S node --): Node 20 would take --env-file itself.
+    const child = spawn(process.execPath, ["--", CLI, ...args], {
+      // A fresh directory by default: a developer's own .env must not reach the tests.
+      cwd: cwd ?? tmp,
       env: { ...BASE_ENV, ...env },
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
@@ -61,7 +67,7 @@ function runCli(args, { env = basicEnv(), input } = {}) {
 function runInPty(commandLine, env) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn("script", ["-qfec", commandLine, "/dev/null"], {
-      env: { ...BASE_ENV, ...env, SHELL: "/bin/sh", TERM: "xterm" },
+      env: { ...BASE_ENV, SHELL: "/bin/sh", TERM: "xterm", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -200,7 +206,10 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
         assert.equal(r.stderr, "");
         assert.match(r.stdout, new RegExp(`^Usage: confluence-users ${c}\\b`), args.join(" "));
         assert.match(r.stdout, /--csv/);
-        assert.match(r.stdout, /Exit codes:/);
+        // The shared environment and exit-code text is in the global help only, pointed to here.
+        assert.doesNotMatch(r.stdout, /Exit codes:|CONFLUENCE_OAUTH_TOKEN/);
+        assert.match(r.stdout, /exit codes: confluence-users --help\n$/);
+        assert.match(r.stdout, new RegExp(`\nExamples:\n  confluence-users ${c}\\b`), `${c} has an example`);
         return r.stdout;
       }),
     );
@@ -209,7 +218,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
     assert.match(migrate, /--usernames/);
     assert.match(migrate, /username,key,accountId/);
     assert.match(outputs[COMMANDS.indexOf("groups")], /columns: name,id/);
-    assert.match(outputs[COMMANDS.indexOf("bulk")], /columns: accountId,displayName,publicName,email,accountType,timeZone/);
+    assert.match(outputs[COMMANDS.indexOf("bulk")], /columns:\s+accountId,displayName,publicName,email,accountType,timeZone/);
   });
 
   test("--version prints the package version", async () => {
@@ -232,8 +241,21 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       const cases = [
         [["frobnicate"], /unknown command 'frobnicate'/, /confluence-users --help/],
         [["help", "frobnicate"], /unknown command 'frobnicate'/, /confluence-users --help/],
-        [["user", SPECIAL.currentUser, "--frob"], /unknown option --frob/, /confluence-users user --help/],
-        [["--frob"], /unknown option --frob/, /confluence-users --help/],
+        [["user", SPECIAL.currentUser, "--frob"], /unknown option '--frob'\n/, /confluence-users user --help/],
+        [["--frob"], /unknown option '--frob'\n/, /confluence-users --help/],
+        [["bulkk", "a"], /unknown command 'bulkk'; did you mean 'bulk'\?/, /confluence-users --help/],
+        [["grops", "a"], /unknown command 'grops'; did you mean 'groups'\?/, /confluence-users --help/],
+        [["help", "emial"], /unknown command 'emial'; did you mean 'email'\?/, /confluence-users --help/],
+        [["bulk", "--colum", "x"], /unknown option '--colum'; did you mean '--column'\?/, /bulk --help/],
+        [["user", "a", "--expnad=operations"], /unknown option '--expnad'; did you mean '--expand'\?/, /user --help/],
+        [["user", "a", "--csv", "--json"], /give either --csv or --json, not both/, /user --help/],
+        [["groups", "a", "--expand", "operations"], /groups takes no --expand/, /groups --help/],
+        [["user", "a", "--fields", "a b"], /--fields: 'a b' is not a field name/, /user --help/],
+        [["user", "a", "--file", "x"], /--file is only for bulk, emails and migrate/, /user --help/],
+        [["bulk", "--file"], /--file needs a value/, /bulk --help/],
+        [["bulk", "a", "--file", "x"], /give the values either as arguments or with --file, not both/, /bulk --help/],
+        [["bulk", "-", "a"], /"-" \(read stdin\) cannot be combined with values as arguments/, /bulk --help/],
+        [["bulk", "--file", "/no/such/file"], /cannot read \/no\/such\/file: no such file/, /bulk --help/],
         [["user"], /user needs an account id/, /user --help/],
         [["user", "a", "b"], /user takes exactly one account id \(got 2\)/, /user --help/],
         [["groups"], /groups needs an account id/, /groups --help/],
@@ -245,7 +267,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
         [["bulk", "--keys", "a"], /--keys is only for migrate/, /bulk --help/],
         [["bulk"], /bulk needs account ids/, /bulk --help/], // stdin is /dev/null: nothing there
         [["emails"], /emails needs account ids/, /emails --help/],
-        [["migrate", "--usernames"], /migrate needs values/, /migrate --help/],
+        [["migrate", "--usernames"], /migrate needs usernames/, /migrate --help/],
       ];
       await Promise.all(
         cases.map(async ([args, message, pointer]) => {
@@ -352,7 +374,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
     const json = JSON.parse(r.stdout);
     assert.deepEqual(json.map((u) => u.accountId), [SPECIAL.hiddenProfile, SPECIAL.currentUser, SPECIAL.oddAccountId]);
     assert.equal(json[1].displayName, fake.directory.currentUser.displayName);
-    assert.equal(r.stderr, `confluence-users: warning: 1 account id not found: ${SPECIAL.unknownAccountId}\n`);
+    assert.equal(r.stderr, `confluence-users: warning: 1 of 4 account ids was not found: ${SPECIAL.unknownAccountId}\n`);
 
     const csv = await runCli(["bulk", "--csv", SPECIAL.appUser, SPECIAL.externalCollaborator]);
     assertOk(csv);
@@ -427,7 +449,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       const r = await runCli(["emails", ...ids, SPECIAL.unknownAccountId], { env: basicEnv(own) });
       assertOk(r);
       assert.deepEqual(JSON.parse(r.stdout), users.map((u) => ({ accountId: u.accountId, email: u.unsafeEmail })));
-      assert.match(r.stderr, /^confluence-users: warning: 1 account id not found: 0{24}\n$/);
+      assert.match(r.stderr, /^confluence-users: warning: 1 of 251 account ids was not found: 0{24}\n$/);
       assert.ok(requestsTo(own, "/user/email/bulk").length >= 2);
 
       const csv = await runCli(["emails", "--csv"], { env: basicEnv(own), input: `${SPECIAL.hiddenProfile}\n${SPECIAL.currentUser}\n` });
@@ -448,7 +470,10 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       { username: SPECIAL.oddUsername, key: fake.directory.user(SPECIAL.oddAccountId).userKey, accountId: SPECIAL.oddAccountId },
       { username: "nosuchuser", key: null, accountId: null },
     ]);
-    assert.equal(r.stderr, "confluence-users: warning: 1 of 3 usernames have no account id\n");
+    assert.equal(r.stderr, "confluence-users: warning: 1 of 3 usernames has no account id: nosuchuser\n");
+    const two = await runCli(["migrate", "--keys", "nokey1", fake.directory.currentUser.userKey, "nokey2"]);
+    assertOk(two);
+    assert.equal(two.stderr, "confluence-users: warning: 2 of 3 keys have no account id: nokey1, nokey2\n");
   });
 
   test("migrate --keys: stdin, all pages (250 keys), CSV username,key,accountId", async () => {
@@ -548,9 +573,169 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   // ------------------------------------------------------------------------------------------
+  // Input, output options, configuration files
+
+  test("help: every line within 80 columns; environment and exit codes once, in the global help", async () => {
+    const outputs = await Promise.all([["--help"], ...COMMANDS.map((c) => [c, "--help"])].map((args) => runCli(args, { env: {} })));
+    for (const r of outputs) {
+      assertOk(r);
+      for (const line of r.stdout.split("\n")) assert.ok([...line].length <= 80, `longer than 80 columns: ${JSON.stringify(line)}`);
+    }
+    const global = outputs[0].stdout;
+    assert.equal(global.split("Exit codes:").length, 2, "the exit codes appear once");
+    assert.equal(global.split("Environment:").length, 2, "the environment appears once");
+    assert.match(global, /--env-file PATH/);
+    assert.match(global, /\.env file/);
+    for (const c of COMMANDS) assert.match(global, new RegExp(`\n  confluence-users ${c} `), `an example of ${c}`);
+  });
+
+  test("input: - is stdin, --file/--input PATH (- too), a CSV column with --column", async () => {
+    await withFake(async (own) => {
+      const env = basicEnv(own);
+      const ids = own.directory.users.slice(0, 3).map((u) => u.accountId);
+      const plain = join(tmp, "input-ids.txt");
+      writeFileSync(plain, `${ids.join("\n")}\n`);
+      const csvPath = join(tmp, "input-people.csv");
+      const usernames = own.directory.users.slice(0, 3).map((u) => u.username);
+      // The username column is not first; a quoted field holds a comma and a line break.
+      writeFileSync(csvPath, `name,Username,team\r\n"Doe, Jane\nJr",${usernames[0]},a\r\nX,${usernames[1]},b\r\nY,${usernames[2]},\r\n`);
+      const runs = await Promise.all([
+        runCli(["bulk", "-"], { env, input: ids.join("\n") }),
+        runCli(["bulk", "--file", plain], { env }),
+        runCli(["bulk", `--input=${plain}`], { env }),
+        runCli(["bulk", "--file", "-"], { env, input: ids.join("\n") }),
+        runCli(["migrate", "--usernames", "--file", csvPath, "--column", "username"], { env }),
+        runCli(["migrate", "--usernames", "--column", "Username", "-"], { env, input: readFileSync(csvPath, "utf8") }),
+      ]);
+      for (const r of runs.slice(0, 4)) {
+        assertOk(r);
+        assert.deepEqual(JSON.parse(r.stdout).map((u) => u.accountId), ids);
+      }
+      for (const r of runs.slice(4)) {
+        assertOk(r);
+        assert.deepEqual(JSON.parse(r.stdout).map((u) => u.username), usernames);
+        assert.equal(r.stderr, "");
+      }
+      // A CSV read without --column is refused, naming its columns; so is a missing column.
+      const refused = await Promise.all([
+        runCli(["migrate", "--usernames", "--file", csvPath], { env }),
+        runCli(["migrate", "--usernames"], { env, input: readFileSync(csvPath, "utf8") }),
+        runCli(["migrate", "--usernames", "--file", csvPath, "--column", "login"], { env }),
+        runCli(["migrate", "--usernames", "--column", "username", "admin"], { env }),
+      ]);
+      assert.match(refused[0].stderr, /input-people\.csv looks like CSV: say which column holds the values with --column NAME \(columns: name, Username, team\)/);
+      assert.match(refused[1].stderr, /stdin looks like CSV \(its first line has commas\): .*--column NAME/);
+      assert.match(refused[2].stderr, /has no column 'login' in its header row \(columns: name, Username, team\)/);
+      assert.match(refused[3].stderr, /--column reads a CSV from --file or stdin, not from arguments/);
+      for (const r of refused) assert.equal(r.code, 2, r.stderr);
+      assert.equal(requestsTo(own, "/user/bulk/migration").length, 2, "only the two good migrate runs sent anything");
+    });
+  });
+
+  test("an argument that names an existing file is refused with a pointer to --file; after -- it is a value", async () => {
+    await withFake(async (own) => {
+      const env = basicEnv(own);
+      writeFileSync(join(tmp, "ids.txt"), `${SPECIAL.currentUser}\n`);
+      const r = await runCli(["bulk", "ids.txt"], { env, cwd: tmp });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^confluence-users: 'ids\.txt' is a file, not an account id: to read the values in it, use --file ids\.txt \(to look up 'ids\.txt' as it is, put it after --\)\n/);
+      const m = await runCli(["migrate", "--usernames", "ids.txt"], { env, cwd: tmp });
+      assert.match(m.stderr, /'ids\.txt' is a file, not a username: .*--file ids\.txt/);
+      assert.equal(own.requests.length, 0, "nothing was sent");
+      const literal = await runCli(["bulk", "--", "ids.txt"], { env, cwd: tmp });
+      assertOk(literal);
+      assert.deepEqual(requestsTo(own, "/user/bulk").map((q) => q.query.accountId[0]), ["ids.txt"]);
+      assert.match(literal.stderr, /1 of 1 account id was not found: ids\.txt/);
+    });
+  });
+
+  test("--expand, --json (the default, explicit), --fields for JSON and CSV, nested a.b", async () => {
+    await withFake(async (own) => {
+      const env = basicEnv(own);
+      const [expanded, json, plain, fields, csv, bulkExpand, badExpand] = await Promise.all([
+        runCli(["user", SPECIAL.currentUser, "--expand", "personalSpace,operations"], { env }),
+        runCli(["current", "--json"], { env }),
+        runCli(["current"], { env }),
+        runCli(["bulk", SPECIAL.currentUser, SPECIAL.appUser, "--fields", "displayName,accountId,personalSpace.key"], { env }),
+        runCli(["user", SPECIAL.currentUser, "--csv", "--expand=personalSpace", "--fields=accountId,personalSpace.key"], { env }),
+        runCli(["bulk", SPECIAL.currentUser, "--expand", "operations"], { env }),
+        runCli(["user", SPECIAL.currentUser, "--expand", "groups"], { env }),
+      ]);
+      for (const r of [expanded, json, plain, fields, csv, bulkExpand]) assertOk(r);
+      const user = JSON.parse(expanded.stdout);
+      assert.ok(user.personalSpace?.key, "personalSpace expanded");
+      assert.ok(Array.isArray(user.operations), "operations expanded");
+      assert.ok(requestsTo(own, "/user").some((q) => q.query.expand?.[0] === "personalSpace,operations"), "one comma-separated expand");
+      assert.equal(json.stdout, plain.stdout);
+      assert.deepEqual(JSON.parse(fields.stdout), [
+        { displayName: own.directory.currentUser.displayName, accountId: SPECIAL.currentUser, "personalSpace.key": null },
+        { displayName: own.directory.user(SPECIAL.appUser).displayName, accountId: SPECIAL.appUser, "personalSpace.key": null },
+      ]);
+      assert.equal(csv.stdout, `accountId,personalSpace.key\n${SPECIAL.currentUser},${user.personalSpace.key}\n`);
+      assert.ok(Array.isArray(JSON.parse(bulkExpand.stdout)[0].operations));
+      assert.equal(badExpand.code, 2);
+      assert.match(badExpand.stderr, /expand/);
+    });
+  });
+
+  test("credentials from ./.env or --env-file; the environment wins; values are never printed", async () => {
+    await withFake(async (own) => {
+      const dir = mkdtempSync(join(tmp, "envdir-"));
+      writeFileSync(
+        join(dir, ".env"),
+        `# the fake's credentials\nexport CONFLUENCE_BASE_URL=${own.url}\nCONFLUENCE_EMAIL="${CREDENTIALS.email}"\n` +
+          `CONFLUENCE_API_TOKEN='${CREDENTIALS.apiToken}'\nOTHER=ignored\n`,
+      );
+      const fromDotenv = await runCli(["current", "--fields", "accountId"], { env: {}, cwd: dir });
+      assertOk(fromDotenv);
+      assert.deepEqual(JSON.parse(fromDotenv.stdout), { accountId: SPECIAL.currentUser });
+      const envFile = join(tmp, "bearer.env");
+      writeFileSync(envFile, `CONFLUENCE_BASE_URL=${own.url}\nCONFLUENCE_OAUTH_TOKEN=${CREDENTIALS.oauthToken} # comment\n`);
+      const fromFlag = await runCli(["current", "--env-file", envFile], { env: {} });
+      assertOk(fromFlag);
+      assert.equal(own.requests.at(-1).auth, "bearer");
+      // A variable set in the environment wins over the file: a wrong token there gives 401.
+      const wins = await runCli(["current"], { env: { CONFLUENCE_API_TOKEN: "wrong-token" }, cwd: dir });
+      assert.equal(wins.code, 3, wins.stderr);
+      const missing = await runCli(["current", "--env-file", join(tmp, "nope.env")], { env: {} });
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /cannot read the env file .*nope\.env: no such file/);
+      // Run as an installed bin runs it, through its #! line: the option still reaches the CLI.
+      const direct = await new Promise((done) => {
+        const child = spawn(CLI, ["current", `--env-file=${join(tmp, "nope.env")}`], { env: { ...BASE_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+        let err = "";
+        child.stderr.setEncoding("utf8").on("data", (d) => (err += d));
+        child.on("close", (code) => done({ code, err }));
+      });
+      assert.equal(direct.code, 2, direct.err);
+      assert.match(direct.err, /^confluence-users: cannot read the env file/);
+      const bad = join(tmp, "bad.env");
+      writeFileSync(bad, `CONFLUENCE_API_TOKEN=${CREDENTIALS.apiToken}\nthis line holds ${CREDENTIALS.oauthToken}\n`);
+      const malformed = await runCli(["current", "--env-file", bad], { env: {} });
+      assert.equal(malformed.code, 2);
+      assert.match(malformed.stderr, /bad\.env, line 2: expected NAME=value/);
+      const none = await runCli(["current"], { env: {}, cwd: tmp });
+      assert.match(none.stderr, /CONFLUENCE_BASE_URL is not set: .*a \.env file here, or --env-file PATH/);
+      for (const r of [fromDotenv, fromFlag, wins, missing, malformed, none]) assertNoSecrets(r);
+    });
+  });
+
+  test("HTTP 431 and 414 (no reason phrase): exit 3 with a hint that the URL was too long", async () => {
+    await withFake(async (own) => {
+      for (const status of [431, 414]) {
+        own.enqueue({ status, body: "" });
+        const r = await runCli(["bulk", SPECIAL.currentUser], { env: basicEnv(own) });
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(r.stderr, new RegExp(`${status}`));
+        assert.match(r.stderr, new RegExp(`\nconfluence-users: hint: HTTP ${status} means the request URL was too long`));
+      }
+    });
+  });
+
+  // ------------------------------------------------------------------------------------------
   // Progress on a terminal
 
-  test("progress bar on a TTY stderr for a bulk lookup spanning several requests, erased at the end", { skip: !HAS_SCRIPT && "util-linux `script` is not installed" }, async () => {
+  test("progress bar on a TTY stderr for a bulk lookup spanning several requests, erased at the end", { skip: NO_SCRIPT }, async () => {
     await withFake(async (own) => {
       const ids = own.directory.users.map((u) => u.accountId);
       const idsFile = join(tmp, "ids.txt");
@@ -558,17 +743,19 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       writeFileSync(idsFile, ids.join("\n"));
       const r = await runInPty(`${sh(process.execPath)} ${sh(CLI)} bulk < ${sh(idsFile)} > ${sh(outFile)}`, basicEnv(own));
       assert.equal(r.code, 0, r.output);
-      assert.match(r.output, /bulk [█░]+ 0\/2 requests/);
-      assert.match(r.output, /bulk [█░]+ 2\/2 requests/);
+      assert.match(r.output, new RegExp(`bulk ░+ 0/${ids.length} account ids, 0/2 requests`));
+      assert.match(r.output, new RegExp(`bulk █{10,19}░+ 200/${ids.length} account ids, 1/2 requests`));
+      assert.match(r.output, new RegExp(`bulk █+ ${ids.length}/${ids.length} account ids, 2/2 requests`));
       assert.ok(r.output.endsWith("\r\x1b[2K"), `the line is erased at the end: ${JSON.stringify(r.output.slice(-40))}`);
       assert.deepEqual(JSON.parse(readFileSync(outFile, "utf8")).map((u) => u.accountId), ids);
     });
   });
 
-  test("progress counter on a TTY for pages; none for a single request", { skip: !HAS_SCRIPT && "util-linux `script` is not installed" }, async () => {
+  test("progress counter on a TTY for pages; none for a single request", { skip: NO_SCRIPT }, async () => {
     const outFile = join(tmp, "groups.csv");
     const r = await runInPty(`${sh(process.execPath)} ${sh(CLI)} groups ${sh(SPECIAL.manyGroups)} --csv > ${sh(outFile)}`, basicEnv());
     assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /groups \S 0 requests, 0 groups/, "paged work shows from the first request");
     assert.match(r.output, /groups \S 1 request, 200 groups/);
     assert.ok(r.output.endsWith("\r\x1b[2K"));
     assert.equal(parseCsv(readFileSync(outFile, "utf8"), ["name", "id"]).length, SPECIAL.manyGroupsCount);
@@ -576,5 +763,13 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
     const single = await runInPty(`${sh(process.execPath)} ${sh(CLI)} bulk ${sh(SPECIAL.currentUser)} > /dev/null`, basicEnv());
     assert.equal(single.code, 0, single.output);
     assert.equal(single.output, "");
+  });
+
+  test("no drawing with TERM=dumb, even on a terminal", { skip: NO_SCRIPT }, async () => {
+    const outFile = join(tmp, "groups-dumb.csv");
+    const r = await runInPty(`${sh(process.execPath)} ${sh(CLI)} groups ${sh(SPECIAL.manyGroups)} --csv > ${sh(outFile)}`, { ...basicEnv(), TERM: "dumb" });
+    assert.equal(r.code, 0, r.output);
+    assert.equal(r.output, "");
+    assert.equal(parseCsv(readFileSync(outFile, "utf8"), ["name", "id"]).length, SPECIAL.manyGroupsCount);
   });
 });

@@ -34,7 +34,7 @@ export function basicHeader(email, token) {
 
 /** Fails with the build command when pkg/ has not been built. */
 export function assertBuilt() {
-  const needed = ["package.json", "index.js", "index.d.ts", "node/index.mjs", "node/confluence_users.cjs", "node/confluence_users_bg.wasm", "web/confluence_users.js", "web/confluence_users_bg.wasm"];
+  const needed = ["package.json", "index.js", "index.d.ts", "node/index.mjs", "node/confluence_users.cjs", "embedded/wasm.cjs", "web/confluence_users.js", "web/confluence_users_bg.wasm"];
   const missing = needed.filter((f) => !existsSync(join(PKG_DIR, f)));
   if (missing.length > 0) {
     throw new Error(`pkg/ is not built (missing ${missing.join(", ")}). Build it first: cd ${REPO} && node pkg-template/build.mjs --no-opt`);

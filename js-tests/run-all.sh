@@ -12,6 +12,9 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_npm_packages
 ensure_chromium
+ensure_tmux
+ensure_runtime_packages
+ensure_firefox
 
 step() {  # step NAME COMMAND...: runs it, keeps its output for the totals, stops on failure
   local name="$1"; shift

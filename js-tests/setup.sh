@@ -51,6 +51,32 @@ ensure_npm_packages() {
   fi
 }
 
+# The runtimes suite's runtimes, bundlers and host SDKs (Node 18/22/24/26, Deno, Bun, wrangler with
+# workerd, edge-runtime, @forge/*, puppeteer-core): large downloads, so a lock file of their own.
+# --ignore-scripts: @forge/bundler's keytar would need libsecret to build, and nothing needs an install
+# script (the suite runs bun's own binary, whose postinstall only links it to .bin).
+ensure_runtime_packages() {
+  local dir="$ROOT/js-tests/runtimes"
+  local stamp="$dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    say "installing js-tests/runtimes' npm packages (Node binaries, Deno, Bun, workerd, Forge SDKs; ~600 MB)"
+    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund \
+      || die "npm ci failed; run: npm ci --prefix js-tests/runtimes --ignore-scripts"
+  fi
+}
+
+ensure_firefox() {
+  if [ -x /usr/bin/firefox-esr ]; then return; fi
+  local cmd="apt-get update && apt-get install -y firefox-esr"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Firefox ESR (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null \
+      || die "could not install Firefox; run as root: $cmd"
+  else
+    die "Firefox is needed for the runtimes suite; run as root: $cmd"
+  fi
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return; fi
   local cmd="apt-get update && apt-get install -y chromium chromium-driver"
@@ -60,6 +86,20 @@ ensure_chromium() {
       || die "could not install Chromium; run as root: $cmd"
   else
     die "Chromium is needed for the browser tests; run as root: $cmd"
+  fi
+}
+
+# The CLI's screen test (js-tests/cli-screen.test.mjs) runs it in tmux, a real terminal emulator;
+# the other pseudo-terminal tests use util-linux's `script` (Debian's essential bsdutils).
+ensure_tmux() {
+  if command -v tmux >/dev/null 2>&1; then return; fi
+  local cmd="apt-get update && apt-get install -y tmux"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing tmux (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null \
+      || die "could not install tmux; run as root: $cmd"
+  else
+    die "tmux is needed for the CLI's terminal test; run as root: $cmd"
   fi
 }
 

@@ -1,10 +1,11 @@
-//! Splitting a bulk lookup of any size into requests Confluence accepts: at most 200 ids each,
-//! URLs under a length limit, every distinct id asked for once.
+//! Splitting a bulk lookup or a migration lookup of any size into requests Confluence accepts:
+//! at most 200 values each, URLs under a length limit, every distinct value asked for once.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::encode::percent_encoded_len;
+use crate::endpoints::{Endpoint, GetBulkUserMigrationParams};
 use crate::error::Error;
 use crate::models::AccountId;
 
@@ -54,33 +55,223 @@ pub fn plan_bulk(
     }
     // The most bytes of ids (with their commas) a URL under `max_url_len` can hold.
     let budget = max_url_len.saturating_sub(fixed_len).saturating_sub(1);
+    let lens: Vec<usize> = unique
+        .iter()
+        .map(|id| percent_encoded_len(id.as_str()))
+        .collect();
+    // A comma before every id but a chunk's first.
+    let chunks = cut(&lens, max_ids, budget, 1, 0).map_err(|i| {
+        Error::invalid(format!(
+            "accountIds[{}] is too long to fit in a request URL of {max_url_len} characters",
+            positions[i]
+        ))
+    })?;
+    Ok(BulkPlan { unique, chunks })
+}
+
+/// Cuts items of encoded length `lens` into consecutive ranges of at most `max_items` whose
+/// cost stays within `budget`. An item costs its length plus `sep` (when it follows another in
+/// its range) or `lead` (when it opens one). `Err(i)`: item `i` alone is over the budget.
+fn cut(
+    lens: &[usize],
+    max_items: usize,
+    budget: usize,
+    sep: usize,
+    lead: usize,
+) -> Result<Vec<Range<usize>>, usize> {
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut used = 0;
-    for (i, id) in unique.iter().enumerate() {
-        let encoded_len = percent_encoded_len(id.as_str());
-        let cost = encoded_len + usize::from(i > start);
-        if encoded_len > budget {
-            return Err(Error::invalid(format!(
-                "accountIds[{}] is too long to fit in a request URL of {max_url_len} characters",
-                positions[i]
-            )));
+    for (i, &len) in lens.iter().enumerate() {
+        if len + lead > budget {
+            return Err(i);
         }
-        if i - start == max_ids || used + cost > budget {
+        let cost = len + if i > start { sep } else { lead };
+        if i - start == max_items || used + cost > budget {
             chunks.push(start..i);
             start = i;
-            used = encoded_len;
+            used = len + lead;
         } else {
             used += cost;
         }
     }
-    chunks.push(start..unique.len());
-    Ok(BulkPlan { unique, chunks })
+    if start < lens.len() {
+        chunks.push(start..lens.len());
+    }
+    Ok(chunks)
+}
+
+/// Confluence's page cap on `/user/bulk/migration`: a chunk of this many values is answered in
+/// one page at the default page size.
+pub const MIGRATION_CHUNK_MAX: usize = 200;
+
+/// Room kept in every migration URL for the paging parameters a later page adds:
+/// `&start=` and `&limit=` with up to 10 digits each.
+const PAGING_RESERVE: usize = 2 * "&start=2147483647".len();
+
+/// The requests a migration lookup (`getBulkUserMigration`) becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationPlan {
+    /// `"key"` or `"username"`: the query parameter, and the field of each result that echoes
+    /// the value looked up.
+    pub field: &'static str,
+    /// The distinct values to ask for, in order of first appearance, from the call's `start`
+    /// and at most its `limit` of them (`paged` false).
+    pub unique: Vec<String>,
+    /// Ranges of `unique`, one chunk each, in order; each chunk's pages are followed.
+    pub chunks: Vec<Range<usize>>,
+    /// The page size each request asks for (only an iterator sends one).
+    pub page_limit: Option<i32>,
+}
+
+impl MigrationPlan {
+    /// The params of chunk `index`'s first page.
+    pub fn chunk_params(&self, index: usize) -> Option<GetBulkUserMigrationParams> {
+        let range = self.chunks.get(index)?.clone();
+        Some(GetBulkUserMigrationParams::for_values(
+            self.field,
+            self.unique[range].to_vec(),
+            self.page_limit,
+        ))
+    }
+
+    /// `"keys"` or `"usernames"`, for messages.
+    pub fn noun(&self) -> &'static str {
+        if self.field == "key" {
+            "keys"
+        } else {
+            "usernames"
+        }
+    }
+}
+
+/// Plans a migration lookup: validates `params`, drops repeated values, keeps the window the
+/// caller asked for, and cuts it into chunks of at most [`MIGRATION_CHUNK_MAX`] values whose
+/// URL (`fixed_len` bytes, then `?name=value&name=value...`, then room for `start` and
+/// `limit`) stays under `max_url_len`.
+///
+/// With `paged` false (`getBulkUserMigration`), `start` and `limit` select the values
+/// `start..start + limit` of the distinct ones; Confluence answers each value once, in request
+/// order, so that is the page Confluence itself would return, and no request carries them.
+/// With `paged` true (an iterator), the window runs from `start` to the end and `limit` is
+/// the page size each request asks for (0 means no results).
+pub fn plan_migration(
+    params: &GetBulkUserMigrationParams,
+    paged: bool,
+    fixed_len: usize,
+    max_url_len: usize,
+) -> Result<MigrationPlan, Error> {
+    params.validate()?;
+    let (field, values) = params.lookup()?;
+    let noun = if field == "key" { "keys" } else { "usernames" };
+    let mut seen: HashMap<&str, ()> = HashMap::with_capacity(values.len());
+    let mut unique = Vec::with_capacity(values.len());
+    let mut positions = Vec::with_capacity(values.len());
+    for (i, value) in values.iter().enumerate() {
+        if seen.insert(value.as_str(), ()).is_none() {
+            unique.push(value.clone());
+            positions.push(i);
+        }
+    }
+    let start = params.start.map_or(0, |s| usize::try_from(s).unwrap_or(0));
+    let limit = params.limit.map(|l| usize::try_from(l).unwrap_or(0));
+    let end = match (paged, limit) {
+        (true, Some(0)) => start,
+        (false, Some(limit)) => start.saturating_add(limit),
+        _ => usize::MAX,
+    };
+    let window = start.min(unique.len())..end.min(unique.len());
+    let positions = &positions[window.clone()];
+    let unique: Vec<String> = unique.drain(window).collect();
+    let budget = max_url_len
+        .saturating_sub(fixed_len)
+        .saturating_sub(PAGING_RESERVE)
+        .saturating_sub(1);
+    // Every value is its own `?name=` or `&name=` parameter.
+    let per_value = 1 + field.len() + 1;
+    let lens: Vec<usize> = unique.iter().map(|v| percent_encoded_len(v)).collect();
+    let chunks = cut(&lens, MIGRATION_CHUNK_MAX, budget, per_value, per_value).map_err(|i| {
+        Error::invalid(format!(
+            "{noun}[{}] is too long to fit in a request URL of {max_url_len} characters",
+            positions[i]
+        ))
+    })?;
+    Ok(MigrationPlan {
+        field,
+        unique,
+        chunks,
+        page_limit: if paged { params.limit } else { None },
+    })
+}
+
+/// Which values of a migration lookup Confluence has answered, and with an account id or not:
+/// the merge that reports every value exactly once.
+///
+/// Confluence answers each value once, in request order, echoing it in the `key` or `username`
+/// field. An answer is matched to the value it echoes exactly, or else to one equal ignoring
+/// case (a server may normalise the case of usernames); an answer that matches no value asked
+/// is kept but counts for none.
+#[derive(Debug, Clone)]
+pub struct MigrationTally {
+    /// For each planned value: `None` while unanswered, else whether it has an account id.
+    answered: Vec<Option<bool>>,
+    exact: HashMap<String, usize>,
+    folded: HashMap<String, Vec<usize>>,
+}
+
+impl MigrationTally {
+    /// A tally of `plan`'s values, none answered yet.
+    pub fn new(plan: &MigrationPlan) -> Self {
+        let mut folded: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, v) in plan.unique.iter().enumerate() {
+            folded.entry(v.to_lowercase()).or_default().push(i);
+        }
+        MigrationTally {
+            answered: vec![None; plan.unique.len()],
+            exact: plan
+                .unique
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), i))
+                .collect(),
+            folded,
+        }
+    }
+
+    /// Records one result: `echoed` is its `key` or `username` field, `has_account_id` whether
+    /// it carries a non-empty account id. Returns the index of the value it answers.
+    pub fn answer(&mut self, echoed: Option<&str>, has_account_id: bool) -> Option<usize> {
+        let echoed = echoed?;
+        let open = |i: &usize| self.answered[*i].is_none();
+        let at = self.exact.get(echoed).copied().filter(open).or_else(|| {
+            self.folded
+                .get(&echoed.to_lowercase())
+                .and_then(|list| list.iter().copied().find(open))
+        })?;
+        self.answered[at] = Some(has_account_id);
+        Some(at)
+    }
+
+    /// The indexes in `range` that no result answered, in order.
+    pub fn unanswered(&self, range: Range<usize>) -> Vec<usize> {
+        range
+            .filter(|&i| self.answered.get(i).is_some_and(Option::is_none))
+            .collect()
+    }
+
+    /// The indexes of the values that have no account id (unanswered, or answered without
+    /// one), in order.
+    pub fn not_found(&self) -> Vec<usize> {
+        (0..self.answered.len())
+            .filter(|&i| self.answered[i] != Some(true))
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoints::PagedEndpoint;
 
     fn ids(n: usize, len: usize) -> Vec<AccountId> {
         (0..n)
@@ -174,6 +365,175 @@ mod tests {
         assert!(
             e(&["a", "a", &huge]).contains("accountIds[2] is too long"),
             "the caller's index"
+        );
+    }
+
+    fn migration(
+        usernames: &[&str],
+        start: Option<i32>,
+        limit: Option<i32>,
+    ) -> GetBulkUserMigrationParams {
+        GetBulkUserMigrationParams {
+            usernames: Some(usernames.iter().map(|s| (*s).to_owned()).collect()),
+            start,
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// The URL a chunk's first page would have, with the paging parameters a later page adds.
+    fn chunk_url_len(plan: &MigrationPlan, index: usize, fixed: usize) -> usize {
+        let mut p = plan.chunk_params(index).unwrap().with_start(i32::MAX);
+        p.limit = Some(i32::MAX);
+        fixed + p.path_and_query().unwrap().len() - "/user/bulk/migration".len()
+    }
+
+    #[test]
+    fn migration_chunks_keep_urls_under_the_limit_and_values_in_order() {
+        // 5,000 usernames, some long, some non-ASCII (each "ü" is 6 bytes encoded), repeated.
+        let names: Vec<String> = (0..5000)
+            .map(|i| match i % 4 {
+                0 => format!("user{i}"),
+                1 => format!("jürgen.müller.{i}"),
+                2 => format!("{}{i}", "long".repeat(60)),
+                _ => format!("name with space & sign {i}"),
+            })
+            .collect();
+        let mut list: Vec<&str> = names.iter().map(String::as_str).collect();
+        list.extend(["user0", "jürgen.müller.1"]);
+        let fixed = "https://your-domain.atlassian.net/wiki/rest/api/user/bulk/migration".len();
+        let plan = plan_migration(
+            &migration(&list, None, None),
+            false,
+            fixed,
+            MAX_BULK_URL_LEN,
+        )
+        .unwrap();
+        assert_eq!(plan.field, "username");
+        assert_eq!(
+            plan.unique, names,
+            "each distinct value once, in input order"
+        );
+        let mut covered = 0;
+        for (i, chunk) in plan.chunks.iter().enumerate() {
+            assert_eq!(chunk.start, covered);
+            covered = chunk.end;
+            assert!(chunk.len() <= MIGRATION_CHUNK_MAX);
+            let len = chunk_url_len(&plan, i, fixed);
+            assert!(len < MAX_BULK_URL_LEN, "chunk {i}: {len}");
+            // Full: the next value would not have fitted (or the chunk is at the cap).
+            if let Some(next) = plan.unique.get(chunk.end) {
+                let more = len + "&username=".len() + percent_encoded_len(next);
+                assert!(more >= MAX_BULK_URL_LEN || chunk.len() == MIGRATION_CHUNK_MAX);
+            }
+        }
+        assert_eq!(covered, 5000);
+        assert!(
+            plan.chunks.len() > 5000 / MIGRATION_CHUNK_MAX,
+            "{}",
+            plan.chunks.len()
+        );
+        assert_eq!(plan.page_limit, None);
+        assert_eq!(plan.chunk_params(0).unwrap().start, None);
+        assert_eq!(plan.chunk_params(plan.chunks.len()), None);
+    }
+
+    #[test]
+    fn migration_short_values_fill_chunks_of_two_hundred() {
+        let names: Vec<String> = (0..450).map(|i| format!("u{i}")).collect();
+        let list: Vec<&str> = names.iter().map(String::as_str).collect();
+        let plan =
+            plan_migration(&migration(&list, None, None), false, 60, MAX_BULK_URL_LEN).unwrap();
+        assert_eq!(plan.chunks, vec![0..200, 200..400, 400..450]);
+        let keys = GetBulkUserMigrationParams {
+            keys: Some(vec!["k1".into(), "k2".into()]),
+            ..Default::default()
+        };
+        let plan = plan_migration(&keys, true, 60, MAX_BULK_URL_LEN).unwrap();
+        assert_eq!((plan.field, plan.noun()), ("key", "keys"));
+        assert_eq!(
+            plan.chunk_params(0).unwrap().keys,
+            Some(vec!["k1".into(), "k2".into()])
+        );
+    }
+
+    #[test]
+    fn migration_start_and_limit_select_a_window_of_the_distinct_values() {
+        let list = ["a", "b", "a", "c", "d", "e"];
+        let window = |start, limit, paged| {
+            plan_migration(&migration(&list, start, limit), paged, 0, MAX_BULK_URL_LEN).unwrap()
+        };
+        assert_eq!(window(Some(1), Some(2), false).unique, ["b", "c"]);
+        assert_eq!(window(Some(1), None, false).unique, ["b", "c", "d", "e"]);
+        assert_eq!(window(Some(9), Some(2), false).unique, Vec::<String>::new());
+        assert_eq!(window(Some(9), Some(2), false).chunks, vec![]);
+        assert_eq!(window(None, Some(0), false).unique, Vec::<String>::new());
+        // An iterator: from start to the end, `limit` is each request's page size.
+        let paged = window(Some(2), Some(2), true);
+        assert_eq!(paged.unique, ["c", "d", "e"]);
+        assert_eq!(paged.page_limit, Some(2));
+        assert_eq!(paged.chunk_params(0).unwrap().limit, Some(2));
+        assert!(window(None, Some(0), true).unique.is_empty());
+        assert_eq!(
+            window(None, Some(3), false).chunk_params(0).unwrap().limit,
+            None
+        );
+    }
+
+    #[test]
+    fn migration_refusals_name_the_value() {
+        let e = |p: GetBulkUserMigrationParams| {
+            plan_migration(&p, false, 0, MAX_BULK_URL_LEN)
+                .unwrap_err()
+                .to_string()
+        };
+        let huge = "é".repeat(1500);
+        assert_eq!(
+            e(migration(&["a", "a", &huge], None, None)),
+            "invalid argument: usernames[2] is too long to fit in a request URL of 8000 characters"
+        );
+        assert_eq!(
+            e(GetBulkUserMigrationParams::default()),
+            "invalid argument: give one of keys or usernames"
+        );
+        assert_eq!(
+            e(migration(&["a"], Some(-1), None)),
+            "invalid argument: start must be at least 0 (got -1)"
+        );
+        assert_eq!(
+            e(migration(&["a", ""], None, None)),
+            "invalid argument: usernames[1] must not be empty"
+        );
+    }
+
+    #[test]
+    fn the_tally_reports_each_value_once_by_name() {
+        let list = ["Mia", "mia", "ghost", "odd+1 é", "alana"];
+        let plan =
+            plan_migration(&migration(&list, None, None), false, 0, MAX_BULK_URL_LEN).unwrap();
+        let mut tally = MigrationTally::new(&plan);
+        assert_eq!(
+            tally.answer(Some("mia"), true),
+            Some(1),
+            "exact match first"
+        );
+        // A server that lowercases "Mia": the answer goes to the value still open.
+        assert_eq!(tally.answer(Some("mia"), true), Some(0));
+        assert_eq!(tally.answer(Some("ghost"), false), Some(2));
+        assert_eq!(
+            tally.answer(Some("stranger"), true),
+            None,
+            "asked for by nobody"
+        );
+        assert_eq!(tally.answer(None, true), None);
+        assert_eq!(tally.answer(Some("ghost"), true), None, "already answered");
+        assert_eq!(tally.unanswered(0..5), [3, 4]);
+        assert_eq!(tally.unanswered(0..2), Vec::<usize>::new());
+        assert_eq!(tally.answer(Some("ODD+1 É"), true), Some(3));
+        assert_eq!(
+            tally.not_found(),
+            [2, 4],
+            "null account id, and never answered"
         );
     }
 }

@@ -171,6 +171,23 @@ impl ClientConfig {
             .redact(text)
     }
 
+    /// Refuses relative mode where nothing can resolve the relative paths: without a base URL
+    /// every request goes to `/wiki/rest/api/...`, which only a host bridge's own `fetch`
+    /// (Forge, Connect: `custom_fetch`) or a runtime with a page location to resolve against (a
+    /// browser page or worker: `page_location`) can send. Elsewhere (Node, Deno, Bun, edge
+    /// runtimes) the global `fetch` would throw on every call.
+    pub fn require_resolvable(&self, custom_fetch: bool, page_location: bool) -> Result<(), Error> {
+        if self.base.is_empty() && !custom_fetch && !page_location {
+            return Err(Error::invalid(
+                "baseUrl is missing, and this runtime's fetch cannot send the relative paths \
+                 (/wiki/rest/api/...) used without it: pass baseUrl (such as \
+                 https://your-domain.atlassian.net), or a fetch that resolves relative paths \
+                 (a host bridge such as Forge's)",
+            ));
+        }
+        Ok(())
+    }
+
     /// The normalized base URL (empty in relative mode).
     pub fn base_url(&self) -> &str {
         &self.base
@@ -504,6 +521,23 @@ mod tests {
             ("Authorization", "Bearer abc.def".to_owned())
         );
         let none = ClientConfig::new(None, Auth::None).unwrap();
+        // Relative paths need a host bridge's fetch or a page location to resolve against.
+        let err = none
+            .require_resolvable(false, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid argument: baseUrl is missing"),
+            "{err}"
+        );
+        assert!(
+            err.contains("pass baseUrl") && err.contains("a fetch that resolves relative paths"),
+            "{err}"
+        );
+        assert!(none.require_resolvable(true, false).is_ok());
+        assert!(none.require_resolvable(false, true).is_ok());
+        let site = ClientConfig::new(Some("https://x.atlassian.net"), Auth::None).unwrap();
+        assert!(site.require_resolvable(false, false).is_ok());
         let req = none
             .request(&crate::GetCurrentUserParams::default())
             .unwrap();

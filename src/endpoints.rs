@@ -485,7 +485,6 @@ impl PagedEndpoint for GetGroupMembershipsForUserParams {
 /// Parameters of `getBulkUserMigration` (`GET /wiki/rest/api/user/bulk/migration`, deprecated
 /// by Atlassian): give exactly one of `keys` or `usernames`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetBulkUserMigrationParams {
     /// Legacy user keys, each sent as its own `key` parameter.
@@ -502,8 +501,40 @@ pub struct GetBulkUserMigrationParams {
     pub limit: Option<i32>,
 }
 
+// Hand-written TypeScript: tsify derives one object type per struct, and "exactly one of keys or
+// usernames" needs a union whose other member is `never`, so `{}` and `{ keys, usernames }` fail
+// to compile.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const MIGRATION_PARAMS_TS: &str = r#"/**
+ * Parameters of `getBulkUserMigration` and `paginateBulkUserMigration`: exactly one of `keys`
+ * or `usernames`, any number of values (they are split over as many requests as needed).
+ */
+export type GetBulkUserMigrationParams = (
+  | {
+      /** Legacy user keys, each sent as its own `key` parameter. */
+      keys: string[];
+      usernames?: never;
+    }
+  | {
+      /** Legacy usernames, each sent as its own `username` parameter. */
+      usernames: string[];
+      keys?: never;
+    }
+) & {
+  /** How many of the distinct values to skip, in input order (default 0). */
+  start?: number;
+  /**
+   * `getBulkUserMigration`: the most results to return (default: all). `paginateBulkUserMigration`:
+   * results per request (Confluence's default and cap: 200).
+   */
+  limit?: number;
+};"#;
+
 impl GetBulkUserMigrationParams {
-    fn lookup(&self) -> Result<(&'static str, &[String]), Error> {
+    /// The query parameter (`"key"` or `"username"`) and the values to look up, checked: exactly
+    /// one of `keys` or `usernames`, not empty, no empty value.
+    pub fn lookup(&self) -> Result<(&'static str, &[String]), Error> {
         let (name, values) = match (&self.keys, &self.usernames) {
             (Some(keys), None) => ("key", keys),
             (None, Some(usernames)) => ("username", usernames),
@@ -522,6 +553,24 @@ impl GetBulkUserMigrationParams {
             return Err(Error::invalid(format!("{field}[{i}] must not be empty")));
         }
         Ok((name, values))
+    }
+}
+
+impl GetBulkUserMigrationParams {
+    /// The same lookup for other values, from the first page: `field` is what
+    /// [`lookup`](Self::lookup) returned, `limit` the page size to ask for.
+    pub fn for_values(field: &str, values: Vec<String>, limit: Option<i32>) -> Self {
+        let (keys, usernames) = if field == "key" {
+            (Some(values), None)
+        } else {
+            (None, Some(values))
+        };
+        GetBulkUserMigrationParams {
+            keys,
+            usernames,
+            start: None,
+            limit,
+        }
     }
 }
 

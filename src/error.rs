@@ -148,24 +148,48 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// The reason phrases of the statuses Confluence and its gateways send.
+/// The reason phrase of a status (RFC 9110 and the registered extensions), so a message reads
+/// right even when the response had none: HTTP/2 carries no reason phrase, and front ends answer
+/// 414 and 431 with an empty body.
 pub(crate) fn reason_phrase(status: u16) -> Option<&'static str> {
     Some(match status {
         400 => "Bad Request",
         401 => "Unauthorized",
+        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
         408 => "Request Timeout",
         409 => "Conflict",
-        413 => "Payload Too Large",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
         414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
         429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
         500 => "Internal Server Error",
         501 => "Not Implemented",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        511 => "Network Authentication Required",
         _ => return None,
     })
 }
@@ -188,6 +212,19 @@ mod tests {
             body: None,
         };
         assert_eq!(e.to_string(), "599");
+        // Statuses front ends send with no body and (over HTTP/2) no reason phrase.
+        for (status, text) in [
+            (431, "431 Request Header Fields Too Large"),
+            (414, "414 URI Too Long"),
+            (413, "413 Content Too Large"),
+        ] {
+            let e = Error::Http {
+                status,
+                message: None,
+                body: None,
+            };
+            assert_eq!(e.to_string(), text);
+        }
         let e = Error::invalid("accountId must not be empty");
         assert_eq!(
             e.to_string(),

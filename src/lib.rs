@@ -57,7 +57,10 @@ mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{is_confluence_error, ConfluenceClient};
 
-pub use bulk::{plan_bulk, BulkPlan, MAX_BULK_URL_LEN};
+pub use bulk::{
+    plan_bulk, plan_migration, BulkPlan, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
+    MIGRATION_CHUNK_MAX,
+};
 pub use config::{bearer_authorization, Auth, ClientConfig, Request};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
@@ -67,5 +70,7 @@ pub use response::{
     decode_response, error_message, parse_error, parse_error_redacted, validate_body,
     validate_response, JsonView,
 };
-pub use retry::{decide, is_retryable_status, parse_retry_after, Decision, Outcome, RetryPolicy};
+pub use retry::{
+    decide, is_retryable_status, is_unsendable, parse_retry_after, Decision, Outcome, RetryPolicy,
+};
 pub use validate::{validate, Invalid};

@@ -44,6 +44,31 @@ pub enum Outcome<'a> {
     },
     /// No HTTP response: a network failure or a timed-out attempt.
     NoResponse,
+    /// No HTTP response because the runtime refused the request itself (see
+    /// [`is_unsendable`]): sending it again cannot change that, so it is never retried.
+    Unsendable,
+}
+
+/// Whether a transport failure (the message of what `fetch` threw, with its cause) says the
+/// request itself cannot be sent: an unparsable or relative URL, a URL holding credentials, a
+/// header value the runtime refuses. Every runtime throws a `TypeError` for those and for
+/// network failures alike, so the message is what tells them apart; these are the wordings of
+/// Node (undici), Chromium, Firefox, WebKit, Deno, Bun and node-fetch. Anything else counts as
+/// a network failure, which may pass.
+pub fn is_unsendable(message: &str) -> bool {
+    const PERMANENT: &[&str] = &[
+        "failed to parse url",
+        "invalid url",
+        "not a valid url",
+        "url is invalid",
+        "url is not valid",
+        "only absolute urls are supported",
+        "includes credentials",
+        "invalid header",
+        "not a valid http header",
+    ];
+    let lower = message.to_lowercase();
+    PERMANENT.iter().any(|p| lower.contains(p))
 }
 
 /// What to do after a failed attempt.
@@ -82,6 +107,7 @@ pub fn decide(
             retry_after.and_then(|v| parse_retry_after(v, now_ms))
         }
         Outcome::NoResponse => None,
+        Outcome::Unsendable => return Decision::GiveUp,
     };
     if attempt > policy.max_retries {
         return Decision::GiveUp;
@@ -406,6 +432,39 @@ mod tests {
             "١٢",
         ] {
             assert_eq!(parse_retry_after(bad, NOW), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_request_the_runtime_cannot_send_is_never_retried() {
+        let p = RetryPolicy::default();
+        assert_eq!(
+            decide(&p, 1, Outcome::Unsendable, NOW, 0.5),
+            Decision::GiveUp
+        );
+        for message in [
+            // Node 18-26 (undici), with the cause the skin appends.
+            "Failed to parse URL from /wiki/rest/api/user/current (Invalid URL)",
+            "Failed to execute 'fetch' on 'Window': Failed to parse URL from /wiki/rest/api/user",
+            "Window.fetch: /wiki/rest/api/user is not a valid URL.",
+            "URL is not valid or contains user credentials.",
+            "Invalid URL: '/wiki/rest/api/user'",
+            "fetch() URL is invalid",
+            "Only absolute URLs are supported",
+            "Request cannot be constructed from a URL that includes credentials",
+            "Headers.append: \"a\\nb\" is an invalid header value.",
+        ] {
+            assert!(is_unsendable(message), "{message}");
+        }
+        for message in [
+            "fetch failed (connect ECONNREFUSED 127.0.0.1:9)",
+            "Failed to fetch",
+            "NetworkError when attempting to fetch resource.",
+            "fetch failed (other side closed)",
+            "Load failed",
+            "the request failed",
+        ] {
+            assert!(!is_unsendable(message), "{message}");
         }
     }
 }

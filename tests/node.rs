@@ -5,5 +5,6 @@ mod common;
 
 use wasm_bindgen_test::wasm_bindgen_test;
 
-// Node cannot fetch a relative URL, so the default transport's failure is a network error.
+// Node cannot fetch a relative URL, so the default transport's failure is a network error
+// (with a page location faked so that the constructor allows relative mode).
 common::skin_tests!("network");

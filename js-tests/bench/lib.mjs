@@ -13,7 +13,7 @@ export const PKG_FILES = [
   "index.js",
   "node/index.mjs",
   "node/confluence_users.cjs",
-  "node/confluence_users_bg.wasm",
+  "embedded/wasm.cjs",
   "web/confluence_users.js",
   "web/confluence_users_bg.wasm",
 ];

@@ -172,7 +172,11 @@ function makeGen(rng) {
     getBulkUserMigration: (i) => {
       const names = distinct(LEGACY_NAMES, int(1, 4));
       const which = i % 2 === 0 ? { keys: names } : { usernames: names };
-      return { ...which, start: int32(i, 0), limit: int32(i + 1, 0) };
+      // start and limit pick a window of the values; an empty one sends nothing, so the
+      // window here always holds a value (limit still reaches int32's maximum).
+      const start = i === 0 ? 0 : rng() < 0.3 ? undefined : int(0, names.length - 1);
+      const limit = i === 1 ? undefined : i === 2 ? INT32_MAX : rng() < 0.3 ? undefined : int(1, INT32_MAX);
+      return { ...which, start, limit };
     },
   };
 }
@@ -231,12 +235,17 @@ function checkQuery(op, params, url, chunkIds) {
       eq("accountId", q.getAll("accountId").length, 1);
       chunkIds.push(...(q.get("accountId") ?? "").split(","));
       break;
-    case "getBulkUserMigration":
-      eq("key", q.getAll("key"), params.keys ?? []);
-      eq("username", q.getAll("username"), params.usernames ?? []);
-      intParam("start");
-      intParam("limit");
+    case "getBulkUserMigration": {
+      // The window of the distinct values, in one chunk (a handful of short values); the call
+      // returns all of it, so no request carries a limit, and only a later page a start.
+      const from = params.start ?? 0;
+      const window = unique(params.keys ?? params.usernames).slice(from, params.limit === undefined ? undefined : from + params.limit);
+      eq("key", q.getAll("key"), params.keys ? window : []);
+      eq("username", q.getAll("username"), params.usernames ? window : []);
+      eq("limit", q.get("limit"), null);
+      if (q.has("start") && !/^[1-9]\d*$/.test(q.get("start"))) problems.push(`start: sent ${q.get("start")}, expected a later page's start`);
       break;
+    }
   }
   return problems;
 }

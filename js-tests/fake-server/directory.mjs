@@ -87,7 +87,27 @@ function byName(a, b) {
  * Build the directory.
  * @param {{userCount?: number, seed?: number}} [opts]
  */
-export function buildDirectory({ userCount = 300, seed = 0xc0ffee } = {}) {
+/**
+ * The legacy username of extra mapping `i` (see `legacyCount`): mostly short ASCII, every tenth
+ * about 160 characters long, others non-ASCII (accents, CJK) or with characters that need
+ * percent-encoding (space, `+`, `&`, `=`, `%`, `'`).
+ */
+export function legacyUsername(i) {
+  switch (i % 10) {
+    case 0:
+      return `long.${"abcdefghij".repeat(15)}.${i}`;
+    case 1:
+      return `jürgen.müller.${i}`;
+    case 2:
+      return `山田.太郎.${i}`;
+    case 3:
+      return `o'neil+test &=%${i}`;
+    default:
+      return `legacy.user${i}`;
+  }
+}
+
+export function buildDirectory({ userCount = 300, seed = 0xc0ffee, legacyCount = 0 } = {}) {
   const rnd = mulberry32(seed);
   const pick = (arr) => arr[Math.floor(rnd() * arr.length)];
   const hex = (n) => {
@@ -249,6 +269,19 @@ export function buildDirectory({ userCount = 300, seed = 0xc0ffee } = {}) {
   const byAccountId = new Map(users.map((u) => [u.accountId, u]));
   const byUsername = new Map(users.map((u) => [u.username, u]));
   const byKey = new Map(users.map((u) => [u.userKey, u]));
+  // Extra legacy mappings (migration only): username/key -> an existing user's account id, as
+  // after a Server -> Cloud migration where many old accounts were merged.
+  const legacy = [];
+  for (let i = 0; i < legacyCount; i++) {
+    const record = {
+      username: legacyUsername(i),
+      userKey: `8a7f8080${i.toString(16).padStart(24, "0")}`,
+      accountId: users[i % users.length].accountId,
+    };
+    legacy.push(record);
+    byUsername.set(record.username, record);
+    byKey.set(record.userKey, record);
+  }
   /** accountId -> group names, in the order /user/memberof serves them. */
   const memberships = new Map(users.map((u) => [u.accountId, u.groups]));
 
@@ -259,6 +292,8 @@ export function buildDirectory({ userCount = 300, seed = 0xc0ffee } = {}) {
     byAccountId,
     byUsername,
     byKey,
+    /** The extra legacy mappings ({ username, userKey, accountId }), `legacyCount` of them. */
+    legacy,
     currentUser: byAccountId.get(SPECIAL.currentUser),
     /** @returns user object or undefined */
     user: (accountId) => byAccountId.get(accountId),

@@ -372,7 +372,7 @@ function getMigration(ctx, q) {
   if (!keys && !usernames) throw badRequest("No user specified: provide one or more 'key' or 'username' parameters");
   if (keys && usernames) throw badRequest("Parameters 'key' and 'username' cannot be combined: use one or the other");
   const start = parseIntParam(q, "start", { def: 0 });
-  const limit = Math.min(parseIntParam(q, "limit", { def: PAGE_CAP }), PAGE_CAP);
+  const limit = Math.min(parseIntParam(q, "limit", { def: ctx.migrationPageCap }), ctx.migrationPageCap);
   const byKey = !!keys;
   const values = keys ?? usernames;
   const all = values.map((v) => {
@@ -413,8 +413,20 @@ function authenticate(header) {
  * Start the fake server.
  * @param {{port?: number, latencyMs?: number, userCount?: number, seed?: number}} [opts]
  */
-export async function startFakeConfluence({ port = 0, latencyMs = 0, userCount = 300, seed } = {}) {
-  const directory = buildDirectory({ userCount, seed });
+/** URLs longer than this get 414 with no body, as Confluence's front end answers (Node's own
+ * parser answers 431 above its 16 KB header limit). */
+export const MAX_URL_LENGTH = 8192;
+
+export async function startFakeConfluence({
+  port = 0,
+  latencyMs = 0,
+  userCount = 300,
+  seed,
+  legacyCount = 0,
+  migrationPageCap = PAGE_CAP,
+  maxUrlLength = MAX_URL_LENGTH,
+} = {}) {
+  const directory = buildDirectory({ userCount, seed, legacyCount });
   const requests = [];
   const queue = [];
   const sockets = new Set();
@@ -423,7 +435,7 @@ export async function startFakeConfluence({ port = 0, latencyMs = 0, userCount =
   let closed = false;
   let closing;
   let seq = 0;
-  const ctx = { directory, base: "" };
+  const ctx = { directory, base: "", migrationPageCap };
 
   function commonHeaders(req, res, traceId) {
     const origin = req.headers.origin;
@@ -552,6 +564,14 @@ export async function startFakeConfluence({ port = 0, latencyMs = 0, userCount =
     requests.push(rec);
     req.resume(); // drain any body
     commonHeaders(req, res, traceId);
+    if (url.length > maxUrlLength) {
+      // Refused before anything else, with no body, like a front end.
+      rec.rejected = 414;
+      res.statusCode = 414;
+      res.setHeader("Content-Length", "0");
+      res.end();
+      return;
+    }
     const canned = req.method !== "OPTIONS" && queue.length > 0 ? queue.shift() : undefined;
 
     const run = () => {

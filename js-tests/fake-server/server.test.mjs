@@ -616,3 +616,41 @@ describe("lifecycle and performance", () => {
     }
   });
 });
+
+describe("long URLs and legacy mappings", () => {
+  test("a URL over maxUrlLength gets 414 with no body; over Node's 16 KB header limit, 431", async () => {
+    fake.reset();
+    const ok = await get(`/user/bulk/migration?username=${"a".repeat(8000)}`);
+    assert.equal(ok.status, 200);
+    const long = await get(`/user/bulk/migration?username=${"a".repeat(8200)}`);
+    assert.equal(long.status, 414);
+    assert.equal(long.text, "");
+    assert.equal(fake.requests.at(-1).rejected, 414);
+    const huge = await get(`/user/bulk/migration?username=${"a".repeat(17000)}`);
+    assert.equal(huge.status, 431);
+    assert.equal(huge.text, "");
+  });
+
+  test("legacyCount adds username/key mappings that only the migration endpoint knows; migrationPageCap caps its pages", async () => {
+    const own = await startFakeConfluence({ port: 0, legacyCount: 30, migrationPageCap: 5 });
+    try {
+      assert.equal(own.directory.legacy.length, 30);
+      const [a, b] = own.directory.legacy.slice(0, 2);
+      assert.ok(a.username.length > 150, "every tenth name is long");
+      assert.match(b.username, /ü/);
+      const res = await fetch(`${own.url}/wiki/rest/api/user/bulk/migration?username=${enc(a.username)}&username=${enc(b.username)}`, { headers: { Authorization: BASIC } });
+      const body = await res.json();
+      assert.deepEqual(body.results, [
+        { username: a.username, key: a.userKey, accountId: a.accountId },
+        { username: b.username, key: b.userKey, accountId: b.accountId },
+      ]);
+      assert.ok(own.directory.byAccountId.has(a.accountId));
+      const keys = own.directory.legacy.slice(0, 7).map((l) => `key=${l.userKey}`).join("&");
+      const page = await (await fetch(`${own.url}/wiki/rest/api/user/bulk/migration?${keys}&limit=50`, { headers: { Authorization: BASIC } })).json();
+      assert.equal(page.size, 5);
+      assert.ok(page._links.next.endsWith("&start=5&limit=5"), page._links.next);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -376,7 +376,7 @@ describe("the packed tarball", () => {
     walk(pkg.exports);
     const missing = [...targets].map((t) => t.replace(/^\.\//, "")).filter((t) => !files.includes(t));
     assert.deepEqual(missing, [], `files named by package.json but not in the tarball (files: ${files.join(", ")})`);
-    for (const wasm of ["web/confluence_users_bg.wasm", "node/confluence_users_bg.wasm"]) assert.ok(files.includes(wasm), `${wasm} is packed`);
+    for (const wasm of ["web/confluence_users_bg.wasm", "embedded/wasm.cjs"]) assert.ok(files.includes(wasm), `${wasm} is packed`);
   });
 
   test("publint (strict): no error and no warning", async () => {

@@ -10,7 +10,10 @@ import {
   type ConfluenceError,
   type ConfluenceErrorKind,
   type GroupArrayWithLinks,
+  type GetBulkUserMigrationParams,
+  type MigratedUser,
   type MigratedUserArray,
+  type MigrationResult,
   type User,
   type UserAnonymous,
   type UserExpand,
@@ -110,9 +113,18 @@ export async function main(): Promise<void> {
   // migration
   const byKeys = await basic.getBulkUserMigration({ keys: ["k1", "k2"] });
   const byNames = await basic.getBulkUserMigration({ usernames: ["admin"], start: 0, limit: 10 });
-  expectType<typeof byKeys, MigratedUserArray>(true);
+  expectType<typeof byKeys, MigrationResult>(true);
+  const page: MigratedUserArray = byKeys;
+  const notFound: string[] = byNames.notFound;
   const mapped: string | null | undefined = byNames.results[0]?.accountId;
+  void page;
+  void notFound;
   void mapped;
+  // The params are a union: exactly one of keys or usernames, from a variable too.
+  const lookup: GetBulkUserMigrationParams = Math.random() < 0.5 ? { keys: ["k"] } : { usernames: ["u"], limit: 50 };
+  for await (const u of basic.paginateBulkUserMigration(lookup)) {
+    expectType<typeof u, MigratedUser>(true);
+  }
 
   // errors: narrowing
   try {

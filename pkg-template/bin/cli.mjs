@@ -1,19 +1,22 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // confluence-users: the command-line tool of the confluence-users package.
 //
 //   confluence-users <command> [options] [values...]     (confluence-users --help for the list)
 //
+// The `--` in the first line: Node 20 reads its own `--env-file` option even after the script
+// name (node cli.mjs --env-file x loads x itself, and exits 9 if it is missing); after `--` it
+// leaves every argument to the script.
 // Node >= 18, `node:` built-ins only. The client is loaded from ../node/index.mjs only once the
 // arguments are known to be valid, so `--help` and usage errors never touch the wasm.
-// Nothing printed here ever contains a credential: the environment's values are never echoed,
-// and the client's errors are credential-free by contract.
+// Nothing printed here ever contains a credential: the environment's values (and a .env file's)
+// are never echoed, and the client's errors are credential-free by contract.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 const PROG = "confluence-users";
 
 // ---------------------------------------------------------------------------------------------
-// Exit codes
+// Exit codes, environment
 
 const EXIT = Object.freeze({
   ok: 0,
@@ -28,18 +31,25 @@ const EXIT = Object.freeze({
 const EXIT_CODES_HELP = `Exit codes:
   0    success
   1    unexpected error
-  2    usage or configuration error (bad arguments, missing or invalid environment variables)
-  3    Confluence refused the request: HTTP 4xx (401 bad credentials, 403, 404 unknown user, 429...)
+  2    usage or configuration error (bad arguments, missing or invalid settings)
+  3    Confluence refused the request: HTTP 4xx (401 bad credentials, 403, 404
+       unknown user, 429 rate limited after the retries, 431/414 URL too long)
   4    server or connection failure: HTTP 5xx, network error, timeout
   5    Confluence answered with a response of an unexpected shape
   130  interrupted (Ctrl-C)`;
 
 const ENV_HELP = `Environment:
-  CONFLUENCE_BASE_URL     the site, e.g. https://your-domain.atlassian.net (required), or
-                          https://api.atlassian.com/ex/confluence/<cloudId> for OAuth 2.0
-  CONFLUENCE_EMAIL        with CONFLUENCE_API_TOKEN: basic authentication with an API token
-  CONFLUENCE_API_TOKEN    (https://id.atlassian.com/manage-profile/security/api-tokens)
-  CONFLUENCE_OAUTH_TOKEN  an OAuth 2.0 access token (used instead of the two above when set)`;
+  CONFLUENCE_BASE_URL     your site, e.g. https://your-domain.atlassian.net, or
+                          https://api.atlassian.com/ex/confluence/<cloudId>
+                          for OAuth 2.0
+  CONFLUENCE_EMAIL        with CONFLUENCE_API_TOKEN: basic authentication with
+  CONFLUENCE_API_TOKEN    an API token (from id.atlassian.com, Security tab)
+  CONFLUENCE_OAUTH_TOKEN  an OAuth 2.0 access token (instead of the two above)
+
+  The variables may also come from a file: --env-file PATH, or else a .env file
+  in the working directory when there is one. Lines are NAME=value (optionally
+  quoted, "export " and # comments allowed); only CONFLUENCE_* names are read,
+  and a variable already set in the environment wins. Values are never printed.`;
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -48,43 +58,51 @@ const USER_COLUMNS = ["accountId", "displayName", "publicName", "email", "accoun
 
 /**
  * Each command: how it is called, its help, its CSV columns and what it does.
- * `values`: "one" (exactly one positional), "none", or "many" (arguments, else stdin lines).
+ * `values`: "one" (exactly one positional), "none", or "many" (arguments, a file or stdin).
+ * `expand`: the --expand values the endpoint takes (absent: no --expand).
  */
 const COMMANDS = {
   user: {
-    usage: "user <accountId> [--csv]",
+    usage: "user <accountId>",
     summary: "get a user by account id",
     values: "one",
     valueName: "account id",
     columns: USER_COLUMNS,
+    expand: ["operations", "details.personal", "details.business", "personalSpace", "isExternalCollaborator"],
     output: "the user object (JSON); --csv: one row",
-    run: (client, { values }) => client.getUser({ accountId: values[0] }),
+    examples: [`${PROG} user 5b10ac8d82e05b22cc7d4ef5 --expand personalSpace`],
+    run: (client, { values, expand }) => client.getUser({ accountId: values[0], expand }),
   },
   current: {
-    usage: "current [--csv]",
+    usage: "current",
     summary: "get the user the credentials belong to",
     values: "none",
     columns: USER_COLUMNS,
+    expand: ["operations", "details.personal", "details.business", "personalSpace", "isExternalCollaborator"],
     output: "the user object (JSON); --csv: one row",
-    run: (client) => client.getCurrentUser(),
+    examples: [`${PROG} current --fields accountId,displayName`],
+    run: (client, { expand }) => client.getCurrentUser({ expand }),
   },
   anonymous: {
-    usage: "anonymous [--csv]",
+    usage: "anonymous",
     summary: "get the user anonymous visitors act as",
     values: "none",
     columns: ["type", "displayName"],
+    expand: ["operations"],
     output: "the anonymous user object (JSON); --csv: one row",
-    note: "Works without credentials (only CONFLUENCE_BASE_URL is needed); credentials are sent when set.",
+    note: "Works without credentials (only CONFLUENCE_BASE_URL is needed); credentials\nare sent when set.",
+    examples: [`${PROG} anonymous --expand operations`],
     anonymous: true,
-    run: (client) => client.getAnonymousUser(),
+    run: (client, { expand }) => client.getAnonymousUser({ expand }),
   },
   groups: {
-    usage: "groups <accountId> [--csv]",
+    usage: "groups <accountId>",
     summary: "list every group a user belongs to (all pages)",
     values: "one",
     valueName: "account id",
     columns: ["name", "id"],
     output: "an array of groups (JSON); --csv: one row per group",
+    examples: [`${PROG} groups 5b10ac8d82e05b22cc7d4ef5 --csv`],
     paged: "groups",
     run: async (client, { values, onItem }) => {
       const groups = [];
@@ -96,40 +114,44 @@ const COMMANDS = {
     },
   },
   bulk: {
-    usage: "bulk [accountId...] [--csv]",
+    usage: "bulk [accountId...]",
     summary: "look up many users by account id (any number)",
     values: "many",
     valueName: "account id",
     columns: USER_COLUMNS,
+    expand: ["operations", "details.personal", "details.business", "personalSpace"],
     output: "an array of users, in input order (JSON); --csv: one row per user",
-    note: "Ids go out in requests of at most 200. Unknown ids are left out and reported on stderr.",
+    note: "Ids go out in requests of at most 200. Unknown ids are left out and named\non stderr.",
+    examples: [`${PROG} bulk --file ids.txt --csv > users.csv`, `${PROG} bulk --file users.csv --column accountId`],
     batched: true,
-    run: async (client, { values }) => {
-      const { results } = await client.getBulkUserLookup({ accountIds: values });
+    run: async (client, { values, expand }) => {
+      const { results } = await client.getBulkUserLookup({ accountIds: values, expand });
       warnMissing(values, results.map((u) => u.accountId), "account id");
       return results;
     },
   },
   email: {
-    usage: "email <accountId> [--csv]",
-    summary: "get a user's email address, whatever their privacy settings",
+    usage: "email <accountId>",
+    summary: "get a user's email, even if their profile hides it",
     values: "one",
     valueName: "account id",
     columns: ["accountId", "email"],
     output: "{accountId, email} (JSON); --csv: one row",
     note: "Only apps approved by Atlassian may call this endpoint (others get 403).",
+    examples: [`${PROG} email 5b10ac8d82e05b22cc7d4ef5`],
     run: (client, { values }) => client.getPrivacyUnsafeUserEmail({ accountId: values[0] }),
   },
   emails: {
-    usage: "emails [accountId...] [--csv]",
+    usage: "emails [accountId...]",
     summary: "get many users' email addresses (any number)",
     values: "many",
     valueName: "account id",
     columns: ["accountId", "email"],
-    output: "an array of {accountId, email}, in input order (JSON); --csv: one row per user",
+    output: "an array of {accountId, email}, in input order (JSON);\n--csv: one row each",
     note:
       "Only apps approved by Atlassian may call this endpoint (others get 403).\n" +
-      "Ids go out in requests of at most 200. Unknown ids are left out and reported on stderr.",
+      "Ids go out in requests of at most 200. Unknown ids are left out and named\non stderr.",
+    examples: [`${PROG} emails - --csv < ids.txt`],
     batched: true,
     run: async (client, { values }) => {
       const records = await client.getPrivacyUnsafeUserEmailBulk({ accountIds: values });
@@ -138,17 +160,18 @@ const COMMANDS = {
     },
   },
   migrate: {
-    usage: "migrate --keys|--usernames [value...] [--csv]",
-    summary: "map legacy user keys or usernames to account ids (all pages)",
+    usage: "migrate --keys|--usernames [value...]",
+    summary: "map legacy user keys or usernames to account ids",
     values: "many",
     valueName: "value",
     columns: ["username", "key", "accountId"],
-    output: "an array of {username, key, accountId}, in input order (JSON); --csv: one row each",
+    output: "an array of {username, key, accountId}, in input order (JSON);\n--csv: one row each",
     options: [
       ["--keys", "the values are legacy user keys"],
       ["--usernames", "the values are legacy usernames"],
     ],
-    note: "Exactly one of --keys or --usernames. Values Confluence does not know get accountId null\nand are reported on stderr.",
+    note: "Exactly one of --keys or --usernames. Values Confluence does not know get\naccountId null and are named on stderr.",
+    examples: [`${PROG} migrate --usernames --file people.csv --column username --csv`],
     paged: "results",
     run: async (client, { values, flags, onItem }) => {
       const params = flags.keys ? { keys: values } : { usernames: values };
@@ -157,9 +180,12 @@ const COMMANDS = {
         results.push(user);
         onItem();
       }
-      const unknown = results.filter((u) => u.accountId == null).length;
-      if (unknown > 0) {
-        warn(`${unknown} of ${results.length} ${flags.keys ? "keys" : "usernames"} have no account id`);
+      const field = flags.keys ? "key" : "username";
+      const unknown = results.filter((u) => u.accountId == null).map((u) => u[field] ?? "(unnamed)");
+      if (unknown.length > 0) {
+        const total = new Set(values).size;
+        const what = `${field}${total === 1 ? "" : "s"}`;
+        warn(`${unknown.length} of ${total} ${what} ${unknown.length === 1 ? "has" : "have"} no account id: ${listed(unknown)}`);
       }
       return results;
     },
@@ -167,12 +193,36 @@ const COMMANDS = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Help
+// Help (every line within 80 columns: js-tests/cli.test.mjs checks it)
+
+const INPUT_HELP = `Input (bulk, emails, migrate): the values are the arguments, or
+  -              read them from stdin (also the default when there are no
+                 arguments and stdin is not a terminal)
+  --file PATH    read them from a file (or --input PATH; a PATH of - is stdin)
+  --column NAME  the input is CSV with a header row: take the values from column
+                 NAME (RFC 4180 quoting); a .csv file or a line with commas
+                 needs it
+  A plain input has one value per line (trimmed, empty lines skipped). An
+  argument that names an existing file is refused: use --file for files, or put
+  the value after -- to look it up as it is.`;
+
+const OPTIONS_HELP = `Options:
+  --json            print JSON (the default)
+  --csv             print CSV: a header row, fields quoted as in RFC 4180
+  --fields a,b      only these fields, in this order (JSON keys or CSV columns);
+                    a.b picks a nested field, e.g. personalSpace.key
+  --expand a,b      ask Confluence to expand these properties (user, current,
+                    anonymous, bulk; see the command's help for the values)
+  --env-file PATH   read the CONFLUENCE_* variables from PATH (default: ./.env)
+  -h, --help        show help (after a command: its help)
+  -V, --version     print the version
+  --                end of options: what follows are values, even with a "-"`;
 
 function globalHelp() {
-  const usages = Object.values(COMMANDS).map((c) => [c.usage.replace(/ \[--csv\]$/, ""), c.summary]);
-  const width = Math.max(...usages.map(([u]) => u.length));
-  const lines = usages.map(([u, summary]) => `  ${u.padEnd(width)}  ${summary}`);
+  const usages = Object.values(COMMANDS).map((c) => [c.usage, c.summary]);
+  // Usages longer than this get a line of their own, so summaries fit in 80 columns.
+  const width = 21;
+  const lines = usages.map(([u, summary]) => (u.length <= width ? `  ${u.padEnd(width)}  ${summary}` : `  ${u}\n  ${"".padEnd(width)}  ${summary}`));
   return `Usage: ${PROG} <command> [options] [values...]
 
 Query the Confluence Cloud REST API v1 user endpoints.
@@ -181,18 +231,17 @@ Commands:
 ${lines.join("\n")}
   ${"help [command]".padEnd(width)}  show the help of a command
 
-Options:
-  --csv          print a CSV table instead of JSON: header row, fields quoted as in
-                 RFC 4180 (commas, quotes, line breaks), lines ending in LF
-  -h, --help     show help (also after a command: ${PROG} bulk --help)
-  -V, --version  print the version
-  --             end of options: what follows are values, even if they start with "-"
+${OPTIONS_HELP}
 
-Values: bulk, emails and migrate take their values as arguments, or, when there are none and
-stdin is not a terminal, one per line on stdin (surrounding spaces trimmed, empty lines skipped).
+${INPUT_HELP}
 
-Output: JSON on stdout by default. Messages, warnings and the progress bar go to stderr; the
-progress bar is drawn only when stderr is a terminal and the work spans several requests.
+Output: JSON on stdout. Warnings, errors and progress go to stderr; progress is
+drawn only on a terminal (not with TERM=dumb) and when the work takes several
+requests. For other shapes, pipe the JSON to jq:
+  ${PROG} current | jq -r .email
+
+Examples:
+${Object.values(COMMANDS).map((c) => `  ${c.examples[0]}`).join("\n")}
 
 ${ENV_HELP}
 
@@ -204,27 +253,46 @@ function commandHelp(name) {
   const cmd = COMMANDS[name];
   const options = [
     ...(cmd.options ?? []),
-    ["--csv", `CSV output (RFC 4180 quoting, header row), columns: ${cmd.columns.join(",")}`],
-    ["-h, --help", "show this help"],
+    ["--json", "print JSON (the default)"],
+    ["--csv", `print CSV; columns: ${cmd.columns.join(",")}`],
+    ["--fields a,b", "only these fields (JSON keys or CSV columns), a.b nested"],
   ];
+  if (cmd.expand) options.push(["--expand a,b", `expand: ${cmd.expand.join(", ")}`]);
+  options.push(["--env-file PATH", "read CONFLUENCE_* variables from PATH (default ./.env)"], ["-h, --help", "show this help"]);
   const width = Math.max(...options.map(([o]) => o.length));
-  let input = "";
-  if (cmd.values === "many") {
-    input = `\nInput: ${cmd.valueName}s as arguments, or, when there are none and stdin is not a terminal,\none per line on stdin (trimmed, empty lines skipped).\n`;
-  }
-  return `Usage: ${PROG} ${cmd.usage}
+  const optionLines = options.map(([o, d]) => wrap(`  ${o.padEnd(width)}  ${d}`, width + 4));
+  const input =
+    cmd.values === "many"
+      ? `\nValues: as arguments, "-" for stdin, --file PATH, or --column NAME for a CSV\ncolumn (${PROG} --help, "Input", says more).\n`
+      : "";
+  return `Usage: ${PROG} ${cmd.usage} [options]
 
 ${cmd.summary[0].toUpperCase()}${cmd.summary.slice(1)}.
 ${input}
 Options:
-${options.map(([o, d]) => `  ${o.padEnd(width)}  ${d}`).join("\n")}
+${optionLines.join("\n")}
 
 Output: ${cmd.output}.
 ${cmd.note ? `\n${cmd.note}\n` : ""}
-${ENV_HELP}
+Examples:
+${cmd.examples.map((e) => `  ${e}`).join("\n")}
 
-${EXIT_CODES_HELP}
+The environment variables (credentials) and exit codes: ${PROG} --help
 `;
+}
+
+/** Wraps `line` at 80 columns, continuing with `indent` spaces. */
+function wrap(line, indent) {
+  const out = [];
+  let rest = line;
+  while (rest.length > 80) {
+    let cut = rest.lastIndexOf(" ", 80);
+    if (cut <= indent) cut = 80;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = " ".repeat(indent) + rest.slice(cut).trimStart();
+  }
+  out.push(rest);
+  return out.join("\n");
 }
 
 function version() {
@@ -252,13 +320,19 @@ function warn(message) {
   process.stderr.write(`${PROG}: warning: ${message}\n`);
 }
 
+/** The first ten of `names`, then how many more. */
+function listed(names) {
+  const more = names.length > 10 ? ` and ${names.length - 10} more` : "";
+  return `${names.slice(0, 10).join(", ")}${more}`;
+}
+
 function warnMissing(requested, found, what) {
   const have = new Set(found);
-  const missing = [...new Set(requested)].filter((id) => !have.has(id));
+  const distinct = [...new Set(requested)];
+  const missing = distinct.filter((id) => !have.has(id));
   if (missing.length === 0) return;
-  const shown = missing.slice(0, 10).join(", ");
-  const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
-  warn(`${missing.length} ${what}${missing.length === 1 ? "" : "s"} not found: ${shown}${more}`);
+  const noun = `${what}${distinct.length === 1 ? "" : "s"}`;
+  warn(`${missing.length} of ${distinct.length} ${noun} ${missing.length === 1 ? "was" : "were"} not found: ${listed(missing)}`);
 }
 
 function exitCodeOf(e) {
@@ -291,62 +365,128 @@ function hintFor(e, auth) {
   if (e.status === 403 && /Email/.test(e.operation ?? "")) {
     return "only apps approved by Atlassian may read email addresses";
   }
+  if (e.status === 431 || e.status === 414) {
+    return (
+      `HTTP ${e.status} means the request URL was too long for the server (or a proxy ` +
+      "in between): look up fewer values per run, or values that are shorter"
+    );
+  }
   return undefined;
+}
+
+/** Edit distance with swapped neighbours as one edit (the usual typo), for "did you mean". */
+function distance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** `unknown command 'x'`, with the closest known name when one is near enough. */
+function unknown(what, given, known, command) {
+  const best = known
+    .map((k) => [k, distance(given.toLowerCase(), k.toLowerCase())])
+    .sort((x, y) => x[1] - y[1])[0];
+  const near = best && (best[1] <= (best[0].length <= 4 ? 1 : 2) || (given.length >= 3 && best[0].startsWith(given)));
+  return new UsageError(`unknown ${what} '${given}'${near ? `; did you mean '${best[0]}'?` : ""}`, command);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
+/** Options that take a value: --name VALUE or --name=VALUE. */
+const VALUE_OPTIONS = {
+  "--file": "file",
+  "--input": "file",
+  "--column": "column",
+  "--expand": "expand",
+  "--fields": "fields",
+  "--env-file": "envFile",
+};
+const FLAG_OPTIONS = {
+  "--csv": "csv",
+  "--json": "json",
+  "-h": "help",
+  "--help": "help",
+  "-V": "version",
+  "--version": "version",
+  "--keys": "keys",
+  "--usernames": "usernames",
+};
+const ALL_OPTIONS = [...Object.keys(VALUE_OPTIONS), ...Object.keys(FLAG_OPTIONS)].filter((o) => o.startsWith("--"));
+
 function parseArgs(argv) {
-  const flags = { csv: false, help: false, version: false, keys: false, usernames: false };
-  const positionals = [];
+  const flags = {};
+  const positionals = []; // { value, literal }: literal when after --
   let endOfOptions = false;
   let command;
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (endOfOptions || arg === "-" || !arg.startsWith("-")) {
-      if (command === undefined) command = arg;
-      else positionals.push(arg);
+      if (command === undefined && !endOfOptions) command = arg;
+      else positionals.push({ value: arg, literal: endOfOptions });
       continue;
     }
-    switch (arg) {
-      case "--":
-        endOfOptions = true;
-        break;
-      case "--csv":
-        flags.csv = true;
-        break;
-      case "-h":
-      case "--help":
-        flags.help = true;
-        break;
-      case "-V":
-      case "--version":
-        flags.version = true;
-        break;
-      case "--keys":
-        flags.keys = true;
-        break;
-      case "--usernames":
-        flags.usernames = true;
-        break;
-      default:
-        flags.unknown ??= arg;
+    if (arg === "--") {
+      endOfOptions = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (Object.hasOwn(VALUE_OPTIONS, name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) {
+        flags.missingValue ??= name;
+      } else if (flags[VALUE_OPTIONS[name]] !== undefined) {
+        flags.repeated ??= name;
+      } else {
+        flags[VALUE_OPTIONS[name]] = value;
+      }
+    } else if (Object.hasOwn(FLAG_OPTIONS, arg)) {
+      flags[FLAG_OPTIONS[arg]] = true;
+    } else {
+      flags.unknown ??= arg;
     }
   }
   return { command, flags, positionals };
 }
 
-/** Validates the arguments against the command; returns what `run` needs, or throws UsageError. */
+const list = (text) => text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+
+/** Validates the arguments against the command; throws UsageError. */
 function checkArgs(name, flags, positionals) {
   const cmd = COMMANDS[name];
-  if (flags.unknown) throw new UsageError(`unknown option ${flags.unknown}`, name);
+  if (flags.unknown) {
+    if (flags.unknown.startsWith("--")) throw unknown("option", flags.unknown.replace(/=.*/, ""), ALL_OPTIONS, name);
+    throw new UsageError(`unknown option ${flags.unknown}`, name);
+  }
+  if (flags.missingValue) throw new UsageError(`${flags.missingValue} needs a value`, name);
+  if (flags.repeated) throw new UsageError(`${flags.repeated} was given twice`, name);
   if (flags.version) throw new UsageError("--version takes no command", name);
+  if (flags.csv && flags.json) throw new UsageError("give either --csv or --json, not both", name);
   if (name !== "migrate" && (flags.keys || flags.usernames)) {
     throw new UsageError(`${flags.keys ? "--keys" : "--usernames"} is only for migrate`, name);
   }
   if (name === "migrate") {
     if (flags.keys && flags.usernames) throw new UsageError("give either --keys or --usernames, not both", name);
     if (!flags.keys && !flags.usernames) throw new UsageError("migrate needs --keys or --usernames", name);
+  }
+  if (flags.expand !== undefined && !cmd.expand) throw new UsageError(`${name} takes no --expand`, name);
+  if (flags.expand !== undefined && list(flags.expand).length === 0) throw new UsageError("--expand needs a value, e.g. --expand operations", name);
+  if (flags.fields !== undefined) {
+    const fields = list(flags.fields);
+    if (fields.length === 0) throw new UsageError("--fields needs field names, e.g. --fields accountId,displayName", name);
+    const bad = fields.find((f) => !/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(f));
+    if (bad) throw new UsageError(`--fields: '${bad}' is not a field name (letters, digits, _, and . for nesting)`, name);
+  }
+  const inputOptions = flags.file !== undefined || flags.column !== undefined;
+  if (cmd.values !== "many" && inputOptions) {
+    throw new UsageError(`${flags.file !== undefined ? "--file" : "--column"} is only for bulk, emails and migrate`, name);
   }
   if (cmd.values === "none" && positionals.length > 0) {
     throw new UsageError(`${name} takes no arguments (got ${positionals.length})`, name);
@@ -357,35 +497,181 @@ function checkArgs(name, flags, positionals) {
       throw new UsageError(`${name} takes exactly one ${cmd.valueName} (got ${positionals.length})`, name);
     }
   }
+  if (cmd.values === "many") {
+    const stdinDash = positionals.filter((p) => p.value === "-" && !p.literal).length;
+    if (stdinDash > 0 && positionals.length > 1) {
+      throw new UsageError(`"-" (read stdin) cannot be combined with values as arguments`, name);
+    }
+    if (flags.file !== undefined && positionals.length > 0) {
+      throw new UsageError("give the values either as arguments or with --file, not both", name);
+    }
+  }
+  // An argument that names a file is almost always `bulk ids.txt` meant as "read ids.txt": refuse
+  // it rather than look the file name up, which would silently find nothing.
+  for (const p of positionals) {
+    if (p.literal || p.value === "-" || !isFile(p.value)) continue;
+    const many = cmd.values === "many";
+    const what = name === "migrate" ? (flags.keys ? "a key" : "a username") : `an ${cmd.valueName}`;
+    throw new UsageError(
+      `'${p.value}' is a file, not ${what}: ` +
+        (many ? `to read the values in it, use --file ${p.value}` : "give the value itself") +
+        ` (to look up '${p.value}' as it is, put it after --)`,
+      name,
+    );
+  }
 }
 
-async function readStdinLines() {
-  process.stdin.setEncoding("utf8");
-  let text = "";
-  for await (const chunk of process.stdin) text += chunk;
-  return text
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n|\r/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-}
-
-/** The values of a "many" command: the arguments, else stdin's lines. */
-async function valuesOf(name, positionals) {
-  const cmd = COMMANDS[name];
-  if (cmd.values !== "many" || positionals.length > 0) return positionals;
-  if (process.stdin.isTTY) {
-    throw new UsageError(`${name} needs ${cmd.valueName}s: give them as arguments, or one per line on stdin`, name);
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
-  const lines = await readStdinLines();
-  if (lines.length === 0) {
-    throw new UsageError(`${name} needs ${cmd.valueName}s: none were given as arguments, and stdin had none`, name);
-  }
-  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Configuration from the environment
+// Input: arguments, a file, stdin; lines or a CSV column
+
+async function readStdin() {
+  process.stdin.setEncoding("utf8");
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
+/** RFC 4180: records of fields; quoted fields hold commas, line breaks and doubled quotes. */
+function parseCsv(text) {
+  const records = [];
+  let record = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c === '"' && field === "") {
+      quoted = true;
+    } else if (c === ",") {
+      record.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+    } else {
+      field += c;
+    }
+  }
+  if (field !== "" || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}
+
+/** The values in `text` (from `source`, for messages): lines, or the `column` of a CSV. */
+function valuesFromText(name, text, { column, source, csvFile }) {
+  text = text.replace(/^\uFEFF/, "");
+  if (column === undefined) {
+    const lines = text.split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line !== "");
+    if (csvFile || lines[0]?.includes(",")) {
+      const header = parseCsv(lines[0] ?? "")[0] ?? [];
+      throw new UsageError(
+        `${source} looks like CSV${csvFile ? "" : " (its first line has commas)"}: say which column holds ` +
+          `the values with --column NAME (columns: ${header.map((h) => h.trim()).join(", ")})`,
+        name,
+      );
+    }
+    return lines;
+  }
+  const [header = [], ...rows] = parseCsv(text);
+  const names = header.map((h) => h.trim());
+  const index = names.indexOf(column) >= 0 ? names.indexOf(column) : names.findIndex((h) => h.toLowerCase() === column.toLowerCase());
+  if (index < 0) {
+    throw new UsageError(`${source} has no column '${column}' in its header row (columns: ${names.join(", ")})`, name);
+  }
+  return rows.map((r) => (r[index] ?? "").trim()).filter((v) => v !== "");
+}
+
+/** The values of a "many" command: the arguments, a file, or stdin. */
+async function valuesOf(name, flags, positionals) {
+  const cmd = COMMANDS[name];
+  const plural = name === "migrate" ? (flags.keys ? "keys" : "usernames") : `${cmd.valueName}s`;
+  if (cmd.values !== "many") return positionals.map((p) => p.value);
+  const fromStdin = positionals.length === 1 && positionals[0].value === "-" && !positionals[0].literal;
+  if (positionals.length > 0 && !fromStdin) {
+    if (flags.column !== undefined) throw new UsageError("--column reads a CSV from --file or stdin, not from arguments", name);
+    return positionals.map((p) => p.value);
+  }
+  let text;
+  let source;
+  let csvFile = false;
+  if (flags.file !== undefined && flags.file !== "-") {
+    source = flags.file;
+    try {
+      text = readFileSync(flags.file, "utf8");
+    } catch (e) {
+      throw new UsageError(`cannot read ${flags.file}: ${e.code === "ENOENT" ? "no such file" : e.code ?? e.message}`, name);
+    }
+    csvFile = /\.csv$/i.test(flags.file);
+  } else {
+    source = "stdin";
+    if (process.stdin.isTTY && !fromStdin && flags.file === undefined) {
+      throw new UsageError(`${name} needs ${plural}: give them as arguments, with --file PATH, or on stdin`, name);
+    }
+    text = await readStdin();
+  }
+  const values = valuesFromText(name, text, { column: flags.column, source, csvFile });
+  if (values.length === 0) {
+    throw new UsageError(`${name} needs ${plural}: none were given as arguments, and ${source} had none`, name);
+  }
+  return values;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration from the environment and a .env file
+
+/**
+ * The CONFLUENCE_* variables of a .env file. Errors name the file and line, never a value.
+ * A missing ./.env is no error; a missing --env-file is.
+ */
+function readEnvFile(path, { required }) {
+  let text;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if (!required && e.code === "ENOENT") return {};
+    throw new ConfigError(`cannot read the env file ${path}: ${e.code === "ENOENT" ? "no such file" : e.code ?? e.message}`);
+  }
+  const vars = {};
+  text.replace(/^\uFEFF/, "").split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) throw new ConfigError(`${path}, line ${i + 1}: expected NAME=value`);
+    let value = m[2];
+    const quote = value[0];
+    if (quote === '"' || quote === "'") {
+      const end = value.indexOf(quote, 1);
+      if (end < 0) throw new ConfigError(`${path}, line ${i + 1}: the value's closing ${quote} is missing`);
+      value = value.slice(1, end);
+      if (quote === '"') value = value.replace(/\\n/g, "\n").replace(/\\(["\\])/g, "$1");
+    } else {
+      value = value.replace(/\s+#.*$/, "").trim();
+    }
+    if (m[1].startsWith("CONFLUENCE_")) vars[m[1]] = value;
+  });
+  return vars;
+}
 
 function configFromEnv(env, { anonymous }) {
   const get = (name) => {
@@ -396,7 +682,8 @@ function configFromEnv(env, { anonymous }) {
   if (!baseUrl) {
     throw new ConfigError(
       "CONFLUENCE_BASE_URL is not set: set it to your site, e.g. https://your-domain.atlassian.net " +
-        "(or https://api.atlassian.com/ex/confluence/<cloudId> with CONFLUENCE_OAUTH_TOKEN)",
+        "(or https://api.atlassian.com/ex/confluence/<cloudId> with CONFLUENCE_OAUTH_TOKEN), " +
+        "in the environment, a .env file here, or --env-file PATH",
     );
   }
   let url;
@@ -423,7 +710,8 @@ function configFromEnv(env, { anonymous }) {
     throw new ConfigError(`${set} is set but ${unset} is not: basic authentication needs both (or set CONFLUENCE_OAUTH_TOKEN)`);
   } else if (!anonymous) {
     throw new ConfigError(
-      "no credentials: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (an API token), or CONFLUENCE_OAUTH_TOKEN",
+      "no credentials: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (an API token), or CONFLUENCE_OAUTH_TOKEN " +
+        "(in the environment, a .env file here, or --env-file PATH)",
     );
   }
   return { baseUrl, auth };
@@ -433,43 +721,63 @@ function configFromEnv(env, { anonymous }) {
 // Progress on stderr
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-const BAR_WIDTH = 24;
+const BAR_WIDTH = 20;
+
+/** How many values a successful request carried: its comma-separated accountId, or its key=/username= params. */
+function valuesInUrl(url) {
+  try {
+    const query = new URL(url, "http://x").searchParams;
+    const ids = query.get("accountId");
+    if (ids !== null) return ids.split(",").length;
+    return query.getAll("key").length + query.getAll("username").length;
+  } catch {
+    return 0;
+  }
+}
 
 /**
- * A one-line progress display on stderr, fed by the client's hooks. Draws only when stderr is a
- * terminal, and only once the work spans several requests: from the start when `total` (the
- * expected number of requests) is above 1, or from the second request when the total is unknown
- * (pages). Finished requests are counted on `onResponse`.
+ * A one-line progress display on stderr, fed by the client's hooks. Draws only on a terminal
+ * (not TERM=dumb), and only for work that can span several requests: a bulk lookup of more than
+ * one request (a bar over the values, known up front), or paged work (from its first request).
+ *
+ * Honest by construction: a value or request counts as done only once its 2xx response is in
+ * (a 429 that will be retried counts for nothing), the bar is full only when everything is done,
+ * and during a retry wait the line says "waiting Ns (HTTP 429)" until that request goes out again.
  */
 class Progress {
-  constructor(label, { total, itemName } = {}) {
-    this.label = label;
-    this.total = total;
-    this.itemName = itemName;
+  constructor(label, { totalRequests, totalValues, valueName, itemName, countItemsAsValues }) {
+    Object.assign(this, { label, totalRequests, totalValues, valueName, itemName, countItemsAsValues });
     this.items = 0;
-    this.started = 0;
-    this.done = 0;
+    this.valuesDone = 0;
+    this.requestsDone = 0;
     this.frame = 0;
-    this.note = "";
+    this.waits = new Map(); // url -> { until, why }: retries being waited for
     this.visible = false;
-    this.enabled = Boolean(process.stderr.isTTY);
+    this.drawn = { text: "", length: 0, columns: 0 };
+    this.enabled = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
+    this.paged = itemName !== undefined;
     this.timer = undefined;
+    this.onResize = () => {
+      if (this.visible) this.draw();
+    };
   }
 
   get hooks() {
     return {
-      onRequest: () => {
-        this.started++;
-        this.note = "";
+      onRequest: (info) => {
+        this.waits.delete(info.url);
         this.draw();
       },
-      onResponse: () => {
-        this.done++;
+      onResponse: (info) => {
+        if (info.status >= 200 && info.status < 300) {
+          this.requestsDone++;
+          if (!this.countItemsAsValues) this.valuesDone += valuesInUrl(info.url);
+        }
         this.draw();
       },
       onRetry: (info) => {
         const why = info.status ? `HTTP ${info.status}` : info.reason;
-        this.note = `${why}, retrying in ${Math.max(1, Math.round(info.delayMs / 1000))}s`;
+        this.waits.set(info.url, { until: Date.now() + info.delayMs, why });
         this.draw();
       },
     };
@@ -477,24 +785,38 @@ class Progress {
 
   item() {
     this.items++;
+    if (this.countItemsAsValues) this.valuesDone++;
   }
 
   shouldShow() {
-    if (!this.enabled) return false;
-    return this.total !== undefined ? this.total > 1 : this.started > 1;
+    return this.enabled && (this.paged || this.totalRequests > 1);
   }
 
   line() {
-    if (this.total !== undefined) {
-      const total = Math.max(this.total, this.started, this.done);
-      const filled = Math.round((BAR_WIDTH * this.done) / total);
-      const bar = "█".repeat(filled) + "░".repeat(BAR_WIDTH - filled);
-      return `${this.label} ${bar} ${this.done}/${total} requests${this.note ? `, ${this.note}` : ""}`;
+    const parts = [];
+    const plural = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+    if (this.totalValues !== undefined && !(this.paged && !this.countItemsAsValues)) {
+      const total = this.totalValues;
+      const done = Math.min(this.valuesDone, total);
+      // Full only when all is done: rounding must not fill the last cell early.
+      const filled = done >= total ? BAR_WIDTH : Math.min(BAR_WIDTH - 1, Math.floor((BAR_WIDTH * done) / total));
+      parts.push(`${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)} ${done}/${total} ${this.valueName}`);
+      parts.push(
+        this.totalRequests !== undefined
+          ? `${this.requestsDone}/${this.totalRequests} requests`
+          : plural(this.requestsDone, "request"),
+      );
+    } else {
+      parts.push(`${SPINNER[this.frame % SPINNER.length]} ${plural(this.requestsDone, "request")}`);
+      parts.push(`${this.items} ${this.itemName}`);
     }
-    const spin = SPINNER[this.frame % SPINNER.length];
-    const items = this.itemName ? `, ${this.items} ${this.itemName}` : "";
-    const requests = `${this.done} request${this.done === 1 ? "" : "s"}`;
-    return `${this.label} ${spin} ${requests}${items}${this.note ? `, ${this.note}` : ""}`;
+    let longest;
+    for (const w of this.waits.values()) if (!longest || w.until > longest.until) longest = w;
+    if (longest) {
+      const seconds = Math.ceil((longest.until - Date.now()) / 1000);
+      parts.push(seconds > 0 ? `waiting ${seconds}s (${longest.why})` : `retrying (${longest.why})`);
+    }
+    return `${this.label} ${parts.join(", ")}`;
   }
 
   draw() {
@@ -506,21 +828,40 @@ class Progress {
         this.draw();
       }, 120);
       this.timer.unref();
+      process.stderr.on("resize", this.onResize);
     }
-    const columns = process.stderr.columns || 80;
-    const chars = [...this.line()];
-    const text = chars.length >= columns ? chars.slice(0, columns - 1).join("") : chars.join("");
-    process.stderr.write(`\r\x1b[2K${text}`);
+    const columns = terminalWidth();
+    // Three columns short of the width: the line never wraps, and neither does the "^C" the
+    // terminal echoes after it on Ctrl-C (two more characters), so one erase clears it all.
+    const text = [...this.line()].slice(0, Math.max(1, columns - 3)).join("");
+    // Unchanged text at an unchanged width is not rewritten: fewer bytes in flight when the
+    // terminal is resized (bytes it applies after reflowing would be erased at the wrong rows).
+    if (text === this.drawn.text && columns === this.drawn.columns) return;
+    this.erase();
+    process.stderr.write(text);
+    this.drawn = { text, length: [...text].length, columns };
+  }
+
+  /**
+   * Erases what was drawn. If the terminal got narrower since, and reflowed the line onto
+   * several rows, the rows above are erased too.
+   */
+  erase() {
+    const columns = terminalWidth();
+    const rows = this.drawn.columns > columns ? Math.ceil(this.drawn.length / Math.max(1, columns)) : 1;
+    process.stderr.write(`\r\x1b[2K${"\x1b[1A\x1b[2K".repeat(Math.max(0, rows - 1))}`);
+    this.drawn = { text: "", length: 0, columns };
   }
 
   /** Erases the line (before a message, and at the end). */
   clear() {
-    if (this.visible) process.stderr.write("\r\x1b[2K");
+    if (this.visible && this.drawn.length > 0) this.erase();
   }
 
   stop() {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    process.stderr.off("resize", this.onResize);
     this.clear();
     this.visible = false;
     this.enabled = false;
@@ -528,6 +869,19 @@ class Progress {
 }
 
 let progress;
+
+/**
+ * The terminal's width now. Asked of the tty each time (an ioctl) rather than read from
+ * `columns`, which changes only once Node has handled SIGWINCH: a redraw in between would
+ * measure the old width and leave rows of a reflowed line behind.
+ */
+function terminalWidth() {
+  try {
+    return process.stderr.getWindowSize()[0] || 80;
+  } catch {
+    return process.stderr.columns || 80;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -538,15 +892,30 @@ function csvField(value) {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function toCsv(columns, rows) {
-  const lines = [columns.map(csvField).join(",")];
-  for (const row of rows) lines.push(columns.map((c) => csvField(row?.[c])).join(","));
-  return `${lines.join("\n")}\n`;
+/** The value at a dotted path, or null. */
+function pick(row, path) {
+  let v = row;
+  for (const key of path.split(".")) {
+    if (v === null || typeof v !== "object" || !Object.hasOwn(v, key)) return null;
+    v = v[key];
+  }
+  return v ?? null;
 }
 
-function format(cmd, result, csv) {
-  if (!csv) return `${JSON.stringify(result, null, 2)}\n`;
-  return toCsv(cmd.columns, Array.isArray(result) ? result : [result]);
+function format(cmd, result, flags) {
+  const fields = flags.fields !== undefined ? list(flags.fields) : undefined;
+  const rows = Array.isArray(result) ? result : [result];
+  if (flags.csv) {
+    const columns = fields ?? cmd.columns;
+    const lines = [columns.map(csvField).join(",")];
+    for (const row of rows) lines.push(columns.map((c) => csvField(pick(row, c))).join(","));
+    return `${lines.join("\n")}\n`;
+  }
+  if (fields) {
+    const picked = rows.map((row) => Object.fromEntries(fields.map((f) => [f, pick(row, f)])));
+    result = Array.isArray(result) ? picked : picked[0];
+  }
+  return `${JSON.stringify(result, null, 2)}\n`;
 }
 
 function writeStdout(text) {
@@ -560,33 +929,42 @@ function writeStdout(text) {
 
 async function main(argv) {
   const { command, flags, positionals } = parseArgs(argv);
+  const names = Object.keys(COMMANDS);
 
   if (command === undefined) {
-    if (flags.unknown) throw new UsageError(`unknown option ${flags.unknown}`);
+    if (flags.unknown) throw unknown("option", flags.unknown.replace(/=.*/, ""), ALL_OPTIONS);
     if (flags.help) return void (await writeStdout(globalHelp()));
     if (flags.version) return void (await writeStdout(`${version()}\n`));
     process.stderr.write(globalHelp());
     return EXIT.usage;
   }
   if (command === "help") {
-    const topic = positionals[0];
+    const topic = positionals[0]?.value;
     if (topic === undefined) return void (await writeStdout(globalHelp()));
-    if (!Object.hasOwn(COMMANDS, topic)) throw new UsageError(`unknown command '${topic}'`);
+    if (!Object.hasOwn(COMMANDS, topic)) throw unknown("command", topic, names);
     return void (await writeStdout(commandHelp(topic)));
   }
-  if (!Object.hasOwn(COMMANDS, command)) {
-    throw new UsageError(`unknown command '${command}'`);
-  }
+  if (!Object.hasOwn(COMMANDS, command)) throw unknown("command", command, [...names, "help"]);
   if (flags.help) return void (await writeStdout(commandHelp(command)));
   checkArgs(command, flags, positionals);
 
   const cmd = COMMANDS[command];
-  const config = configFromEnv(process.env, { anonymous: Boolean(cmd.anonymous) });
-  const values = await valuesOf(command, positionals);
+  // The real environment wins over the file, as with every dotenv loader.
+  const fileEnv = readEnvFile(flags.envFile ?? ".env", { required: flags.envFile !== undefined });
+  const config = configFromEnv({ ...fileEnv, ...process.env }, { anonymous: Boolean(cmd.anonymous) });
+  const values = await valuesOf(command, flags, positionals);
+  const expand = flags.expand !== undefined ? list(flags.expand) : undefined;
 
   const { ConfluenceClient, isConfluenceError } = await import("../node/index.mjs");
-  const expectedRequests = cmd.batched ? Math.ceil(new Set(values).size / 200) : cmd.paged ? undefined : 1;
-  progress = new Progress(command, { total: expectedRequests, itemName: cmd.paged });
+  const distinct = new Set(values).size;
+  const valueName = command === "migrate" ? (flags.keys ? "keys" : "usernames") : `${cmd.valueName}s`;
+  progress = new Progress(command, {
+    totalRequests: cmd.batched ? Math.ceil(distinct / 200) : cmd.paged ? undefined : 1,
+    totalValues: cmd.values === "many" ? distinct : undefined,
+    valueName,
+    itemName: cmd.paged,
+    countItemsAsValues: command === "migrate",
+  });
 
   let client;
   try {
@@ -598,7 +976,7 @@ async function main(argv) {
 
   let result;
   try {
-    result = await cmd.run(client, { values, flags, onItem: () => progress.item() });
+    result = await cmd.run(client, { values, flags, expand, onItem: () => progress.item() });
   } catch (e) {
     progress.stop();
     if (isConfluenceError(e)) {
@@ -610,7 +988,7 @@ async function main(argv) {
     throw e;
   }
   progress.stop();
-  await writeStdout(format(cmd, result, flags.csv));
+  await writeStdout(format(cmd, result, flags));
   return EXIT.ok;
 }
 

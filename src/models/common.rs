@@ -8,7 +8,7 @@ use std::fmt;
 /// An image: a profile picture or a space icon (`Icon`).
 ///
 /// The spec makes `Icon` nullable: a `profilePicture` may be `null` depending on the user's
-/// privacy settings, so fields of this type are `Option<Icon>`.
+/// privacy settings, so fields of this type may be `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]

@@ -159,7 +159,7 @@ pub struct SpaceHomepage {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The expansions a [`Space`] response did not apply (`_expandable`); each value is usually an
+/// The expansions a `Space` response did not apply (`_expandable`); each value is usually an
 /// empty string or a REST path.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]

@@ -11,7 +11,8 @@ use super::{
 /// An Atlassian account ID, which identifies a user across all Atlassian products, e.g.
 /// `5b10ac8d82e05b22cc7d4ef5` or `557058:f58131cb-b67d-43c7-b30d-6b58d40bd077`.
 ///
-/// A newtype so an account ID cannot be passed where a group ID or a space key is expected.
+/// In TypeScript it is a plain `string`. The Rust crate gives it a type of its own, so that
+/// an account ID cannot be passed where a group ID or a space key is expected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(transparent)]
@@ -157,7 +158,7 @@ pub struct User {
     pub links: Option<Links>,
 }
 
-/// The expansions a [`User`] or [`BulkUserLookup`] response did not apply (`_expandable`): each
+/// The expansions a `User` or `BulkUserLookup` response did not apply (`_expandable`): each
 /// present key names an expansion that can be requested; the value is usually an empty string or a
 /// REST path.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -311,7 +312,7 @@ pub struct UserAnonymous {
     pub links: Links,
 }
 
-/// The expansions a [`UserAnonymous`] response did not apply (`_expandable`).
+/// The expansions a `UserAnonymous` response did not apply (`_expandable`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
@@ -327,7 +328,7 @@ pub struct UserAnonymousExpandable {
 
 /// One user of a `getBulkUserLookup` page (`BulkUserLookup`).
 ///
-/// Stricter than [`User`]: the identity fields are required, and only `timeZone` (plus the
+/// Stricter than `User`: the identity fields are required, and only `timeZone` (plus the
 /// deprecated `username`/`userKey`, `accountId`, `profilePicture` and `personalSpace`) may be `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]

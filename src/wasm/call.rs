@@ -1,7 +1,10 @@
 //! Running one call: validation, then attempts with timeouts, retries and hooks, then the
-//! validated body or a `ConfluenceError`; and bulk lookups fanned out over several requests.
+//! validated body or a `ConfluenceError`; and bulk and migration lookups fanned out over
+//! several requests.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
@@ -19,9 +22,10 @@ use super::transport::{self, describe, Failure, RawResponse};
 use crate::response::validate_decoded_body;
 use crate::schema::Shape;
 use crate::{
-    bearer_authorization, decide, error_message, is_retryable_status, parse_retry_after, plan_bulk,
-    BulkEndpoint, Decision, Endpoint, Error, Outcome, Request, BULK_LOOKUP_MAX_IDS,
-    MAX_BULK_URL_LEN,
+    bearer_authorization, decide, error_message, is_retryable_status, is_unsendable,
+    parse_retry_after, plan_bulk, plan_migration, BulkEndpoint, Decision, Endpoint, Error,
+    GetBulkUserMigrationParams, MigrationPlan, MigrationTally, Outcome, Request,
+    BULK_LOOKUP_MAX_IDS, MAX_BULK_URL_LEN,
 };
 
 /// What `onRequest` receives.
@@ -217,6 +221,22 @@ impl Inner {
         Ok((self.request_for(&params)?, signal))
     }
 
+    /// Plans a migration lookup (see [`plan_migration`]) for this client's base URL.
+    pub(crate) fn plan_migration(
+        &self,
+        params: &GetBulkUserMigrationParams,
+        paged: bool,
+    ) -> Result<MigrationPlan, JsValue> {
+        const OPERATION: &str = GetBulkUserMigrationParams::OPERATION;
+        // The URL of one request minus its query: what every chunk's URL starts with.
+        let probe = GetBulkUserMigrationParams::for_values("key", vec!["x".into()], None);
+        let fixed_len = self.request_for(&probe)?.url.len() - "?key=x".len();
+        plan_migration(params, paged, fixed_len, MAX_BULK_URL_LEN).map_err(|e| match e {
+            Error::InvalidArgument { message } => self.refused(OPERATION, message),
+            other => self.refused(OPERATION, other.to_string()),
+        })
+    }
+
     /// The bearer token of a token function, awaited; `Err` is the message of the failure and
     /// what was thrown, if anything.
     async fn current_token(&self, source: &Function) -> Result<String, (String, JsValue)> {
@@ -337,13 +357,23 @@ impl Inner {
                     }
                 }
                 Attempt::Failed(failure) => {
-                    let err = match failure {
-                        Failure::Network(message) => Error::Network { message },
-                        Failure::Interrupted => Error::Timeout {
-                            timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
-                        },
+                    let (err, outcome) = match failure {
+                        Failure::Network(message) => {
+                            let outcome = if is_unsendable(&message) {
+                                Outcome::Unsendable
+                            } else {
+                                Outcome::NoResponse
+                            };
+                            (Error::Network { message }, outcome)
+                        }
+                        Failure::Interrupted => (
+                            Error::Timeout {
+                                timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
+                            },
+                            Outcome::NoResponse,
+                        ),
                     };
-                    match self.decide(ctx.attempts, Outcome::NoResponse) {
+                    match self.decide(ctx.attempts, outcome) {
                         Decision::GiveUp => return Err(self.error(&ctx, &err)),
                         Decision::RetryAfter { delay_ms } => (Some(err), 0, delay_ms),
                     }
@@ -556,58 +586,28 @@ pub(crate) async fn run_bulk<E: BulkShape>(
         return inner.execute(op, request, signal.as_ref()).await;
     }
 
-    let total = requests.len();
-    let queue = Rc::new(RefCell::new(requests.into_iter().enumerate()));
-    let results: Rc<RefCell<Vec<Option<JsValue>>>> = Rc::new(RefCell::new(vec![None; total]));
-    let failed = Rc::new(Cell::new(false));
-    let workers = Array::new();
-    for _ in 0..inner.settings.concurrency.min(total) {
-        let (inner, queue, results, failed, signal) = (
-            Rc::clone(&inner),
-            Rc::clone(&queue),
-            Rc::clone(&results),
-            Rc::clone(&failed),
-            signal.clone(),
-        );
-        workers.push(&promise(async move {
-            loop {
-                if failed.get() {
-                    return Ok(JsValue::UNDEFINED);
-                }
-                let next = queue.borrow_mut().next();
-                let Some((index, request)) = next else {
-                    return Ok(JsValue::UNDEFINED);
-                };
-                match inner.execute(op, request, signal.as_ref()).await {
-                    Ok(value) => results.borrow_mut()[index] = Some(value),
-                    Err(err) => {
-                        failed.set(true);
-                        return Err(err);
-                    }
-                }
-            }
-        }));
-    }
-    if let Err(err) = JsFuture::from(Promise::all(&workers)).await {
-        let done: usize = results
-            .borrow()
-            .iter()
-            .zip(&plan.chunks)
-            .filter(|(r, _)| r.is_some())
-            .map(|(_, range)| range.len())
-            .sum();
-        let message = get(&err, "message").as_string().unwrap_or_default();
-        let note = format!(
-            "{message} ({done} of {} ids were looked up before this failure)",
-            plan.unique.len()
-        );
-        set(&err, "message", &note.into());
-        return Err(err);
-    }
+    let jobs = requests
+        .into_iter()
+        .map(|request| {
+            let (inner, signal) = (Rc::clone(&inner), signal.clone());
+            Box::pin(async move { inner.execute(op, request, signal.as_ref()).await }) as Job<_>
+        })
+        .collect();
+    let responses =
+        fan_out(inner.settings.concurrency, jobs)
+            .await
+            .map_err(|(err, finished)| {
+                let done = finished
+                    .iter()
+                    .zip(&plan.chunks)
+                    .filter(|(f, _)| **f)
+                    .map(|(_, range)| range.len())
+                    .sum();
+                note_progress(&err, done, plan.unique.len(), "ids")
+            })?;
 
     // Merge: each distinct id's record, in the order the ids were given. Records are placed
     // by their id's position, found through a map borrowing the planned ids (no key copies).
-    let responses: Vec<JsValue> = results.borrow_mut().drain(..).flatten().collect();
     let position: std::collections::HashMap<&str, usize> = plan
         .unique
         .iter()
@@ -632,4 +632,196 @@ pub(crate) async fn run_bulk<E: BulkShape>(
     let merged: Array = placed.into_iter().flatten().take(limit).collect();
     let first = responses.into_iter().next().unwrap_or(JsValue::UNDEFINED);
     Ok(E::assemble(first, merged, limit))
+}
+
+/// One unit of work for [`fan_out`].
+type Job<T> = Pin<Box<dyn Future<Output = Result<T, JsValue>>>>;
+
+/// Runs `jobs` at most `concurrency` at a time, starting them in list order; after the first
+/// failure no further job starts. `Ok`: every job's output, in list order. `Err`: the first
+/// failure, and which jobs had finished by then.
+async fn fan_out<T: 'static>(
+    concurrency: usize,
+    jobs: Vec<Job<T>>,
+) -> Result<Vec<T>, (JsValue, Vec<bool>)> {
+    let total = jobs.len();
+    let queue = Rc::new(RefCell::new(jobs.into_iter().enumerate()));
+    let results: Rc<RefCell<Vec<Option<T>>>> =
+        Rc::new(RefCell::new((0..total).map(|_| None).collect()));
+    let failed = Rc::new(Cell::new(false));
+    let workers = Array::new();
+    for _ in 0..concurrency.clamp(1, total.max(1)) {
+        let (queue, results, failed) = (Rc::clone(&queue), Rc::clone(&results), Rc::clone(&failed));
+        workers.push(&promise(async move {
+            loop {
+                if failed.get() {
+                    return Ok(JsValue::UNDEFINED);
+                }
+                let next = queue.borrow_mut().next();
+                let Some((index, job)) = next else {
+                    return Ok(JsValue::UNDEFINED);
+                };
+                match job.await {
+                    Ok(value) => results.borrow_mut()[index] = Some(value),
+                    Err(err) => {
+                        failed.set(true);
+                        return Err(err);
+                    }
+                }
+            }
+        }));
+    }
+    let outcome = JsFuture::from(Promise::all(&workers)).await;
+    let mut results = results.borrow_mut();
+    match outcome {
+        Err(err) => Err((err, results.iter().map(Option::is_some).collect())),
+        Ok(_) => Ok(results.drain(..).flatten().collect()),
+    }
+}
+
+/// Adds to a fanned-out call's error how far it got, so a caller knows what to retry.
+fn note_progress(err: &JsValue, done: usize, total: usize, noun: &str) -> JsValue {
+    let message = get(err, "message").as_string().unwrap_or_default();
+    let note = format!("{message} ({done} of {total} {noun} were looked up before this failure)");
+    set(err, "message", &note.into());
+    err.clone()
+}
+
+/// Fetches one page of a migration chunk and tallies its results. Returns the page, its
+/// results, and the params of the chunk's next page; after the chunk's last page the results
+/// also hold an entry for each of the chunk's values Confluence did not answer for, shaped as
+/// Confluence answers an unknown value (`accountId: null`).
+pub(crate) async fn migration_page(
+    inner: &Inner,
+    plan: &MigrationPlan,
+    tally: &RefCell<MigrationTally>,
+    chunk: usize,
+    params: GetBulkUserMigrationParams,
+    signal: Option<&AbortSignal>,
+) -> Result<(JsValue, Array, Option<GetBulkUserMigrationParams>), JsValue> {
+    use crate::PagedEndpoint;
+    let request = inner.request_for(&params)?;
+    let page = inner
+        .execute(Op::of::<GetBulkUserMigrationParams>(), request, signal)
+        .await?;
+    let results: Array = get(&page, "results").unchecked_into();
+    {
+        let mut tally = tally.borrow_mut();
+        for entry in results.iter() {
+            let has_account_id = get(&entry, "accountId")
+                .as_string()
+                .is_some_and(|id| !id.is_empty());
+            tally.answer(
+                get(&entry, plan.field).as_string().as_deref(),
+                has_account_id,
+            );
+        }
+    }
+    let has_next = !get(&get(&page, "_links"), "next").is_undefined();
+    let start = get(&page, "start").as_f64().unwrap_or(0.0) as i32;
+    let size = get(&page, "size").as_f64().unwrap_or(0.0) as i32;
+    let next =
+        crate::next_start(params.start(), start, size, has_next).map(|n| params.with_start(n));
+    if next.is_none() {
+        let range = plan.chunks.get(chunk).cloned().unwrap_or(0..0);
+        for i in tally.borrow().unanswered(range) {
+            let value = JsValue::from_str(&plan.unique[i]);
+            let entry = Object::new();
+            for field in ["username", "key"] {
+                let v = if field == plan.field {
+                    &value
+                } else {
+                    &JsValue::NULL
+                };
+                set(&entry, field, v);
+            }
+            set(&entry, "accountId", &JsValue::NULL);
+            results.push(&entry);
+        }
+    }
+    Ok((page, results, next))
+}
+
+/// `getBulkUserMigration`: any number of values, split by URL length into chunks of at most
+/// 200, `concurrency` chunks at a time, each chunk's pages followed; one result in input order
+/// with `notFound` naming the values that have no account id.
+pub(crate) async fn run_migration(
+    inner: Rc<Inner>,
+    params: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (params, signal) = inner.prepare::<GetBulkUserMigrationParams>(&params, &options)?;
+    let plan = Rc::new(inner.plan_migration(&params, false)?);
+    let tally = Rc::new(RefCell::new(MigrationTally::new(&plan)));
+    let jobs = (0..plan.chunks.len())
+        .map(|chunk| {
+            let (inner, plan, tally, signal) = (
+                Rc::clone(&inner),
+                Rc::clone(&plan),
+                Rc::clone(&tally),
+                signal.clone(),
+            );
+            Box::pin(async move {
+                let mut next = plan.chunk_params(chunk);
+                let mut first = None;
+                let items = Array::new();
+                while let Some(params) = next {
+                    let (page, results, following) =
+                        migration_page(&inner, &plan, &tally, chunk, params, signal.as_ref())
+                            .await?;
+                    first.get_or_insert(page);
+                    for entry in results.iter() {
+                        items.push(&entry);
+                    }
+                    next = following;
+                }
+                Ok((first, items))
+            }) as Job<_>
+        })
+        .collect();
+    let chunks: Vec<(Option<JsValue>, Array)> = fan_out(inner.settings.concurrency, jobs)
+        .await
+        .map_err(|(err, finished)| {
+            if plan.chunks.len() == 1 {
+                return err;
+            }
+            let done = finished
+                .iter()
+                .zip(&plan.chunks)
+                .filter(|(f, _)| **f)
+                .map(|(_, range)| range.len())
+                .sum();
+            note_progress(&err, done, plan.unique.len(), plan.noun())
+        })?;
+
+    let results = Array::new();
+    let mut links = None;
+    for (first, items) in chunks {
+        links = links.or_else(|| first.map(|page| get(&page, "_links")));
+        for entry in items.iter() {
+            results.push(&entry);
+        }
+    }
+    // The result holds everything asked for, so no `next` link: it would point at a page
+    // of one chunk only.
+    let links: Object = links
+        .filter(JsValue::is_object)
+        .map(|l| Object::assign(&Object::new(), l.unchecked_ref()))
+        .unwrap_or_default();
+    let _ = js_sys::Reflect::delete_property(&links, &JsValue::from_str("next"));
+    let not_found: Array = tally
+        .borrow()
+        .not_found()
+        .into_iter()
+        .map(|i| JsValue::from_str(&plan.unique[i]))
+        .collect();
+    let out = Object::new();
+    set(&out, "results", &results);
+    set(&out, "start", &JsValue::from(params.start.unwrap_or(0)));
+    let limit = params.limit.map_or(plan.unique.len() as f64, f64::from);
+    set(&out, "limit", &JsValue::from(limit));
+    set(&out, "size", &JsValue::from(results.length()));
+    set(&out, "_links", &links);
+    set(&out, "notFound", &not_found);
+    Ok(out.into())
 }

@@ -21,6 +21,7 @@ export type ConfluenceErrorKind = "invalidArgument" | "http" | "network" | "deco
  * No property ever holds a credential.
  *
  * ```ts
+ * import { isConfluenceError } from "confluence-users";
  * try {
  *   await client.getUser({ accountId });
  * } catch (e) {

@@ -16,11 +16,25 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    Endpoint, Error, GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
-    GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
+    Endpoint, Error, GetAnonymousUserParams, GetBulkUserLookupParams, GetCurrentUserParams,
+    GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
     GetPrivacyUnsafeUserEmailParams, GetUserParams,
 };
 use call::{run_bulk, BulkShape, Inner, Op};
+
+// Hand-written TypeScript: the merged migration result is built as a JS object in
+// `call::run_migration`, Confluence's page shape plus one field, which no Rust type models.
+#[wasm_bindgen(typescript_custom_section)]
+const MIGRATION_RESULT_TS: &str = r#"
+/**
+ * What `getBulkUserMigration` returns: Confluence's page shape holding one entry per distinct
+ * value asked for, in input order, and the values that have no account id.
+ */
+export interface MigrationResult extends MigratedUserArray {
+  /** The keys or usernames, as given, that no account id belongs to (in input order). */
+  notFound: string[];
+}
+"#;
 pub use error::is_confluence_error;
 use error::{to_js_error, Context};
 use js::{get, promise};
@@ -100,9 +114,13 @@ pub struct ConfluenceClient {
 impl ConfluenceClient {
     /// Creates a client. Throws a `ConfluenceError` (`kind: "invalidArgument"`) for a bad
     /// option: a `baseUrl` that is not `https:` (`http:` only for loopback hosts) or holds
-    /// credentials, a query or a fragment; empty credentials; a `fetch` that is not a function.
+    /// credentials, a query or a fragment; no `baseUrl` where nothing resolves relative paths
+    /// (no `fetch` option and no page location, as in Node); empty credentials; a `fetch` that
+    /// is not a function. After `free()` (or `[Symbol.dispose]()`), every method fails with a
+    /// `ConfluenceError` (`kind: "invalidArgument"`, "client was freed").
     ///
     /// ```ts
+    /// import { ConfluenceClient } from "confluence-users";
     /// const client = new ConfluenceClient({
     ///   baseUrl: "https://your-domain.atlassian.net",
     ///   auth: { type: "bearer", token: accessToken },
@@ -263,19 +281,26 @@ impl ConfluenceClient {
 
     /// Maps legacy user keys or usernames to account ids
     /// (`GET /wiki/rest/api/user/bulk/migration`; deprecated by Atlassian). Give exactly one of
-    /// `keys` or `usernames`.
+    /// `keys` or `usernames`, any number of them: they go out in requests of at most 200 values
+    /// (and URLs under 8,000 characters), `concurrency` at a time, each distinct value asked for
+    /// once, every page followed. The result keeps Confluence's shape with one entry per
+    /// distinct value in input order (`start`/`limit` pick a window of them), and `notFound`
+    /// names the values that have no account id; a value Confluence did not answer for gets
+    /// `accountId: null`, as Confluence answers an unknown one. If a request fails after its
+    /// retries, the call rejects and the message says how many values had been looked up.
     ///
     /// ```ts
-    /// const page = await client.getBulkUserMigration({ usernames: ["mia", "alana"] });
-    /// for (const u of page.results) console.log(u.username, "->", u.accountId);
+    /// const { results, notFound } = await client.getBulkUserMigration({ usernames: ["mia", "alana"] });
+    /// for (const u of results) console.log(u.username, "->", u.accountId);
+    /// if (notFound.length > 0) console.warn("no account id:", notFound.join(", "));
     /// ```
-    #[wasm_bindgen(js_name = getBulkUserMigration, unchecked_return_type = "Promise<MigratedUserArray>")]
+    #[wasm_bindgen(js_name = getBulkUserMigration, unchecked_return_type = "Promise<MigrationResult>")]
     pub fn get_bulk_user_migration(
         &self,
         #[wasm_bindgen(unchecked_param_type = "GetBulkUserMigrationParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call::<GetBulkUserMigrationParams>(params, options)
+        promise(call::run_migration(Rc::clone(&self.inner), params, options))
     }
 
     /// Every group a user belongs to, following the pages to the end. Breaking out of the loop
@@ -295,11 +320,16 @@ impl ConfluenceClient {
         pages::group_pages(Rc::clone(&self.inner), &params, &options).map(pages::async_iterable)
     }
 
-    /// Every result of a migration lookup, following the pages to the end.
+    /// Every result of a migration lookup, one page at a time: any number of values, split
+    /// like `getBulkUserMigration` and asked for chunk after chunk, each distinct value once, in
+    /// input order (`start` skips that many distinct values; `limit` is each request's page
+    /// size). A value Confluence did not answer for comes with `accountId: null`. Breaking out
+    /// of the loop sends no further request. Throws a `ConfluenceError` for invalid params.
     ///
     /// ```ts
     /// for await (const user of client.paginateBulkUserMigration({ usernames })) {
-    ///   console.log(user.username, user.accountId);
+    ///   if (user.accountId === null) console.warn("no account id:", user.username);
+    ///   else console.log(user.username, user.accountId);
     /// }
     /// ```
     #[wasm_bindgen(js_name = paginateBulkUserMigration, unchecked_return_type = "MigratedUserPages")]

@@ -73,7 +73,8 @@ pub enum BearerToken {
 pub struct ClientOptions {
     /// The site, e.g. `https://your-domain.atlassian.net` (`/wiki/rest/api/...` is appended), or
     /// the OAuth gateway `https://api.atlassian.com/ex/confluence/<cloudId>`. Omit it to send
-    /// relative paths (`/wiki/rest/api/user?...`), as host bridges expect.
+    /// relative paths (`/wiki/rest/api/user?...`), as host bridges expect: that needs a `fetch`
+    /// option or a page location (a browser page or worker), else the constructor throws.
     #[tsify(optional)]
     pub base_url: Option<String>,
     /// Credentials; omit them when `fetch` authenticates by itself (Forge, Connect).
@@ -276,10 +277,19 @@ impl Settings {
                 Auth::None
             }
         };
-        let config = ClientConfig::new(o.base_url.as_deref(), auth).map_err(|e| match e {
-            Error::InvalidArgument { message } => message,
-            other => other.to_string(),
-        })?;
+        // A custom fetch is the one not told about the signal (see `Fetch::honours_signal`);
+        // a page or worker has a `location` that relative paths resolve against.
+        let custom_fetch = !o.fetch.honours_signal;
+        let page_location = get(&js_sys::global(), "location").is_object();
+        let config = ClientConfig::new(o.base_url.as_deref(), auth)
+            .and_then(|config| {
+                config.require_resolvable(custom_fetch, page_location)?;
+                Ok(config)
+            })
+            .map_err(|e| match e {
+                Error::InvalidArgument { message } => message,
+                other => other.to_string(),
+            })?;
         Ok(Settings {
             config,
             fetch: o.fetch,

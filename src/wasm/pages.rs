@@ -9,17 +9,17 @@ use js_sys::{Array, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::call::{Inner, Op};
+use super::call::{migration_page, Inner, Op};
 use super::js::{get, promise, set};
-use super::params::FromJs;
 use crate::{
-    next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, PagedEndpoint,
+    next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, MigrationPlan,
+    MigrationTally, PagedEndpoint,
 };
 
-struct State<E> {
+struct State<W> {
     inner: Rc<Inner>,
-    /// The params of the next page to fetch; `None` once the last page has been fetched.
-    next: Option<E>,
+    /// What to fetch next; `None` once the last batch has been fetched.
+    next: Option<W>,
     signal: Option<AbortSignal>,
     buffered: VecDeque<JsValue>,
 }
@@ -33,19 +33,83 @@ fn iter_result(value: Option<JsValue>) -> JsValue {
     result.into()
 }
 
-/// The shared machinery of the two iterator classes.
-struct Pages<E>(Rc<RefCell<State<E>>>);
+/// One step of an iteration: fetching the next batch of items.
+trait Walk: Sized + 'static {
+    /// Fetches one batch (one page): its items, and what to fetch after it.
+    async fn step(
+        self,
+        inner: Rc<Inner>,
+        signal: Option<AbortSignal>,
+    ) -> Result<(Array, Option<Self>), JsValue>;
+}
 
-impl<E: PagedEndpoint + FromJs + 'static> Pages<E> {
-    fn new(inner: Rc<Inner>, params: &JsValue, options: &JsValue) -> Result<Self, JsValue> {
-        let (params, signal) = inner.prepare::<E>(params, options)?;
-        inner.request_for(&params)?;
-        Ok(Pages(Rc::new(RefCell::new(State {
+impl Walk for GetGroupMembershipsForUserParams {
+    async fn step(
+        self,
+        inner: Rc<Inner>,
+        signal: Option<AbortSignal>,
+    ) -> Result<(Array, Option<Self>), JsValue> {
+        let request = inner.request_for(&self)?;
+        let page = inner
+            .execute(Op::of::<Self>(), request, signal.as_ref())
+            .await?;
+        let results: Array = get(&page, "results").unchecked_into();
+        let has_next = !get(&get(&page, "_links"), "next").is_undefined();
+        let start = get(&page, "start").as_f64().unwrap_or(0.0) as i32;
+        let size = get(&page, "size").as_f64().unwrap_or(0.0) as i32;
+        let next = next_start(self.start(), start, size, has_next).map(|n| self.with_start(n));
+        Ok((results, next))
+    }
+}
+
+/// Where a migration iteration stands: which chunk, and the params of its next page.
+struct MigrationWalk {
+    plan: Rc<MigrationPlan>,
+    tally: Rc<RefCell<MigrationTally>>,
+    chunk: usize,
+    params: GetBulkUserMigrationParams,
+}
+
+impl Walk for MigrationWalk {
+    async fn step(
+        self,
+        inner: Rc<Inner>,
+        signal: Option<AbortSignal>,
+    ) -> Result<(Array, Option<Self>), JsValue> {
+        let MigrationWalk {
+            plan,
+            tally,
+            chunk,
+            params,
+        } = self;
+        let (_, results, following) =
+            migration_page(&inner, &plan, &tally, chunk, params, signal.as_ref()).await?;
+        // The chunk's next page, else the next chunk's first.
+        let (chunk, params) = match following {
+            Some(params) => (chunk, Some(params)),
+            None => (chunk + 1, plan.chunk_params(chunk + 1)),
+        };
+        let next = params.map(|params| MigrationWalk {
+            plan,
+            tally,
+            chunk,
+            params,
+        });
+        Ok((results, next))
+    }
+}
+
+/// The shared machinery of the two iterator classes.
+struct Pages<W>(Rc<RefCell<State<W>>>);
+
+impl<W: Walk> Pages<W> {
+    fn new(inner: Rc<Inner>, first: Option<W>, signal: Option<AbortSignal>) -> Self {
+        Pages(Rc::new(RefCell::new(State {
             inner,
-            next: Some(params),
+            next: first,
             signal,
             buffered: VecDeque::new(),
-        }))))
+        })))
     }
 
     fn next(&self) -> Promise {
@@ -54,7 +118,7 @@ impl<E: PagedEndpoint + FromJs + 'static> Pages<E> {
             loop {
                 // No borrow is held across an await: a second `next()` while one is pending
                 // sees consistent state.
-                let (item, request) = {
+                let (item, work) = {
                     let mut s = state.borrow_mut();
                     match s.buffered.pop_front() {
                         Some(item) => (Some(item), None),
@@ -62,28 +126,20 @@ impl<E: PagedEndpoint + FromJs + 'static> Pages<E> {
                             None,
                             s.next
                                 .take()
-                                .map(|p| (Rc::clone(&s.inner), p, s.signal.clone())),
+                                .map(|w| (Rc::clone(&s.inner), w, s.signal.clone())),
                         ),
                     }
                 };
                 if let Some(item) = item {
                     return Ok(iter_result(Some(item)));
                 }
-                let Some((inner, params, signal)) = request else {
+                let Some((inner, work, signal)) = work else {
                     return Ok(iter_result(None));
                 };
-                let request = inner.request_for(&params)?;
-                let page = inner
-                    .execute(Op::of::<E>(), request, signal.as_ref())
-                    .await?;
-                let results: Array = get(&page, "results").unchecked_into();
-                let has_next = !get(&get(&page, "_links"), "next").is_undefined();
-                let start = get(&page, "start").as_f64().unwrap_or(0.0) as i32;
-                let size = get(&page, "size").as_f64().unwrap_or(0.0) as i32;
+                let (items, next) = work.step(inner, signal).await?;
                 let mut s = state.borrow_mut();
-                s.buffered.extend(results.iter());
-                s.next =
-                    next_start(params.start(), start, size, has_next).map(|n| params.with_start(n));
+                s.buffered.extend(items.iter());
+                s.next = next;
             }
         })
     }
@@ -139,7 +195,7 @@ impl GroupMembershipPages {
 
 /// Every result of a migration lookup, page after page: `for await (const user of pages)`.
 #[wasm_bindgen]
-pub struct MigratedUserPages(Pages<GetBulkUserMigrationParams>);
+pub struct MigratedUserPages(Pages<MigrationWalk>);
 
 #[wasm_bindgen]
 impl MigratedUserPages {
@@ -161,15 +217,32 @@ pub(crate) fn group_pages(
     params: &JsValue,
     options: &JsValue,
 ) -> Result<GroupMembershipPages, JsValue> {
-    Pages::new(inner, params, options).map(GroupMembershipPages)
+    let (params, signal) = inner.prepare::<GetGroupMembershipsForUserParams>(params, options)?;
+    inner.request_for(&params)?;
+    Ok(GroupMembershipPages(Pages::new(
+        inner,
+        Some(params),
+        signal,
+    )))
 }
 
+/// Every value of a migration lookup: the chunks of the plan in order, each chunk's pages in
+/// order; a value Confluence did not answer for comes after its chunk's last page.
 pub(crate) fn migration_pages(
     inner: Rc<Inner>,
     params: &JsValue,
     options: &JsValue,
 ) -> Result<MigratedUserPages, JsValue> {
-    Pages::new(inner, params, options).map(MigratedUserPages)
+    let (params, signal) = inner.prepare::<GetBulkUserMigrationParams>(params, options)?;
+    let plan = Rc::new(inner.plan_migration(&params, true)?);
+    let tally = Rc::new(RefCell::new(MigrationTally::new(&plan)));
+    let first = plan.chunk_params(0).map(|params| MigrationWalk {
+        plan: Rc::clone(&plan),
+        tally,
+        chunk: 0,
+        params,
+    });
+    Ok(MigratedUserPages(Pages::new(inner, first, signal)))
 }
 
 pub(crate) fn async_iterable<T: Into<JsValue>>(pages: T) -> JsValue {

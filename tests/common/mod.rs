@@ -308,12 +308,35 @@ pub fn is_confluence_error_checks_the_shape() {
 
 /// The default transport is the global `fetch`, called with the global as `this`.
 pub async fn the_global_fetch_is_used_by_default(expect_kind: &str) {
-    // Relative mode: in a browser this goes to the test runner's own origin; in Node a relative
-    // URL cannot be fetched. Either way the global fetch ran and its outcome became a typed error.
-    let client = ConfluenceClient::new(JsValue::UNDEFINED).unwrap();
-    let err = settle(client.get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
+    // Relative mode: in a browser this goes to the test runner's own origin. Node has no page
+    // location, so the constructor refuses relative mode with the global fetch; given a
+    // location, the constructor lets it through and Node's fetch refuses the relative URL, an
+    // error no retry can change. Either way the global fetch ran and its outcome became a
+    // typed error after one attempt.
+    let global = js_sys::global();
+    let location = JsValue::from_str("location");
+    let page = Reflect::get(&global, &location).unwrap().is_object();
+    if !page {
+        let err = match ConfluenceClient::new(JsValue::UNDEFINED) {
+            Ok(_) => panic!("relative mode without a page location was accepted"),
+            Err(e) => e,
+        };
+        let message = check_error(&err, "invalidArgument", 0);
+        assert!(message.contains("pass baseUrl"), "{message}");
+        Reflect::set(&global, &location, &Object::new()).unwrap();
+    }
+    let client = ConfluenceClient::new(JsValue::UNDEFINED);
+    if !page {
+        Reflect::delete_property(global.unchecked_ref::<Object>(), &location).unwrap();
+    }
+    let err = settle(
+        client
+            .unwrap()
+            .get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(get(&err, "attempts").as_f64(), Some(1.0), "{err:?}");
     assert_eq!(
         get(&err, "kind").as_string().unwrap(),
         expect_kind,
