@@ -9,12 +9,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::error::{redacted_copy, to_js_error, Context, Parsed};
-use super::interrupt::{Fired, Interrupt};
-use super::js::{get, promise, set};
+use super::error::{redacted_copy, to_js_error, with_cause, Context, Parsed};
+use super::interrupt::{signal_aborted, Fired, Interrupt};
+use super::js::{get, promise, read, resolve, set};
 use super::json_parse;
 use super::options::{call_signal, Settings, MAX_TIMER_MS};
-use super::params::FromJs;
+use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::response::validate_decoded_body;
 use crate::schema::Shape;
@@ -133,11 +133,11 @@ fn call_hook(hook: &Option<Function>, info: &dyn HookInfo) {
     if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &info.to_js()) {
         // A rejected promise from a hook is handled here, with the built-in `Boolean` as the
         // handler: it takes any reason, never throws, and needs no closure kept alive.
-        if let (Ok(catch), Ok(boolean)) = (
-            get(&returned, "catch").dyn_into::<Function>(),
-            get(&js_sys::global(), "Boolean").dyn_into::<Function>(),
-        ) {
-            let _ = catch.call1(&returned, &boolean);
+        // (`typeof`, not `instanceof`: the latter would run a Proxy's trap.)
+        let catch = read(&returned, "catch").unwrap_or(JsValue::UNDEFINED);
+        let boolean = get(&js_sys::global(), "Boolean");
+        if catch.is_function() && boolean.is_function() {
+            let _ = catch.unchecked_ref::<Function>().call1(&returned, &boolean);
         }
     }
 }
@@ -159,6 +159,38 @@ impl Op {
     }
 }
 
+/// Why a token function gave no token.
+enum TokenFailure {
+    /// It threw, rejected or gave something else than a string.
+    Invalid(Refusal),
+    /// It had not settled when the attempt timeout passed.
+    TimedOut,
+    /// The caller's signal fired while waiting for it.
+    Aborted,
+}
+
+impl TokenFailure {
+    fn invalid(message: String, cause: JsValue) -> TokenFailure {
+        TokenFailure::Invalid(Refusal {
+            message,
+            cause: Some(cause),
+        })
+    }
+}
+
+/// What a token function gave, as the token.
+fn token_string(value: &JsValue) -> Result<String, TokenFailure> {
+    match string_of(value) {
+        Some(Ok(token)) => Ok(token),
+        Some(Err(m)) => Err(TokenFailure::Invalid(
+            format!("auth.token returned {m}").into(),
+        )),
+        None => Err(TokenFailure::Invalid(
+            "auth.token must return a string".into(),
+        )),
+    }
+}
+
 /// How one attempt ended.
 enum Attempt {
     Response(RawResponse),
@@ -175,8 +207,12 @@ impl Inner {
         to_js_error(Some(&self.settings.config), ctx, err)
     }
 
-    pub(crate) fn refused(&self, operation: &'static str, message: String) -> JsValue {
-        self.error(&Context::refused(operation), &Error::invalid(message))
+    /// The `invalidArgument` error of a call refused before sending, with the exception that
+    /// caused it (if any) as its `cause`.
+    pub(crate) fn refused(&self, operation: &'static str, why: impl Into<Refusal>) -> JsValue {
+        let why = why.into();
+        let error = self.error(&Context::refused(operation), &Error::invalid(why.message));
+        with_cause(error, why.cause.as_ref())
     }
 
     /// Parses and validates a call's params and options; nothing is sent on failure.
@@ -185,7 +221,7 @@ impl Inner {
         params: &JsValue,
         options: &JsValue,
     ) -> Result<(E, Option<AbortSignal>), JsValue> {
-        let refused = |m: String| self.refused(E::OPERATION, m);
+        let refused = |why: Refusal| self.refused(E::OPERATION, why);
         let signal = call_signal(options).map_err(refused)?;
         let params = E::from_js(params).map_err(refused)?;
         Ok((params, signal))
@@ -208,17 +244,34 @@ impl Inner {
         Ok((self.request_for(&params)?, signal))
     }
 
-    /// The bearer token of a token function, awaited; `Err` is the message of the failure.
-    async fn current_token(&self, source: &Function) -> Result<String, String> {
+    /// The bearer token of a token function, awaited for at most the attempt timeout and
+    /// until the caller's signal fires (a token promise that never settles must not hold the
+    /// call forever).
+    async fn current_token(
+        &self,
+        source: &Function,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, TokenFailure> {
         let value = source
             .call0(&JsValue::UNDEFINED)
-            .map_err(|e| format!("auth.token threw: {}", describe(&e)))?;
-        let value = JsFuture::from(Promise::resolve(&value))
-            .await
-            .map_err(|e| format!("auth.token rejected: {}", describe(&e)))?;
-        value
-            .as_string()
-            .ok_or_else(|| "auth.token must return a string".to_owned())
+            .map_err(|e| TokenFailure::invalid(format!("auth.token threw: {}", describe(&e)), e))?;
+        if !value.is_string() {
+            let pending = resolve(&value).map_err(|e| {
+                TokenFailure::invalid(format!("auth.token rejected: {}", describe(&e)), e)
+            })?;
+            let interrupt = Interrupt::new(self.settings.timeout_ms, signal, None, true);
+            let settled = interrupt.race(&pending).await;
+            return match (settled, interrupt.fired()) {
+                (_, Some(Fired::Aborted)) => Err(TokenFailure::Aborted),
+                (_, Some(Fired::Timer)) => Err(TokenFailure::TimedOut),
+                (Err(e), None) => Err(TokenFailure::invalid(
+                    format!("auth.token rejected: {}", describe(&e)),
+                    e,
+                )),
+                (Ok(value), None) => token_string(&value),
+            };
+        }
+        token_string(&value)
     }
 
     /// Sends `request` until it succeeds, fails for good, or the signal fires.
@@ -238,7 +291,7 @@ impl Inner {
             request_id: None,
             secret: None,
         };
-        if signal.is_some_and(AbortSignal::aborted) {
+        if signal.is_some_and(signal_aborted) {
             return Err(self.error(&ctx, &Error::Aborted));
         }
         let hooks = &self.settings.hooks;
@@ -247,11 +300,14 @@ impl Inner {
             // With a token function, each attempt asks it for the current token, so a token
             // refreshed during a backoff wait is the one the retry sends.
             if let Some(source) = &self.settings.token_source {
-                let got = self.current_token(source).await;
-                let header = got
-                    .clone()
-                    .and_then(|t| bearer_authorization(&t).map_err(|e| e.to_string()));
-                ctx.secret = got.ok();
+                let got = match self.current_token(source, signal).await {
+                    Ok(token) => token,
+                    Err(TokenFailure::Aborted) => return Err(self.error(&ctx, &Error::Aborted)),
+                    Err(TokenFailure::TimedOut) => return Err(self.error(&ctx, &self.timed_out())),
+                    Err(TokenFailure::Invalid(why)) => return Err(self.refusal(&ctx, why)),
+                };
+                let header = bearer_authorization(&got).map_err(|e| e.to_string());
+                ctx.secret = Some(got);
                 match header {
                     Ok(value) => attempt_request
                         .to_mut()
@@ -300,14 +356,14 @@ impl Inner {
                     }
                 }
                 Attempt::Failed(failure) => {
-                    let err = match failure {
-                        Failure::Network(message) => Error::Network { message },
-                        Failure::Interrupted => Error::Timeout {
-                            timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
-                        },
+                    let (err, cause) = match failure {
+                        Failure::Network(message, cause) => (Error::Network { message }, cause),
+                        Failure::Interrupted => (self.timed_out(), None),
                     };
                     match self.decide(ctx.attempts, Outcome::NoResponse) {
-                        Decision::GiveUp => return Err(self.error(&ctx, &err)),
+                        Decision::GiveUp => {
+                            return Err(with_cause(self.error(&ctx, &err), cause.as_ref()))
+                        }
                         Decision::RetryAfter { delay_ms } => (Some(err), 0, delay_ms),
                     }
                 }
@@ -339,7 +395,7 @@ impl Inner {
     async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
         let controller = match AbortController::new() {
             Ok(c) => c,
-            Err(e) => return Attempt::Failed(Failure::Network(describe(&e))),
+            Err(e) => return Attempt::Failed(Failure::thrown(e)),
         };
         let interrupt = Interrupt::new(
             self.settings.timeout_ms,
@@ -360,6 +416,21 @@ impl Inner {
             Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
             Err(failure) => Attempt::Failed(failure),
         }
+    }
+
+    /// The error of an attempt (or token wait) that ran out of time.
+    fn timed_out(&self) -> Error {
+        Error::Timeout {
+            timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
+        }
+    }
+
+    /// The `invalidArgument` error of `why`, in the call's context.
+    fn refusal(&self, ctx: &Context<'_>, why: Refusal) -> JsValue {
+        with_cause(
+            self.error(ctx, &Error::invalid(why.message)),
+            why.cause.as_ref(),
+        )
     }
 
     fn decide(&self, attempts: u32, outcome: Outcome<'_>) -> Decision {

@@ -51,6 +51,8 @@ export interface ConfluenceError extends Error {
   retryAfterMs?: number;
   /** Atlassian's `atl-traceid` of the last response, for support requests. */
   requestId?: string;
+  /** What a user-supplied value threw (a getter, a Proxy trap, `fetch`, a token function), when that caused the error. */
+  cause?: unknown;
 }
 "#;
 
@@ -115,6 +117,16 @@ pub(crate) fn to_js_error(
         .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&redact(id)));
     set(&error, "requestId", &request_id);
     error.into()
+}
+
+/// Sets `error.cause` to `cause`, the JS value whose exception led to `error` (what a getter,
+/// a proxy trap, `fetch` or a token function threw), so a caller can see the original. The
+/// one place a cause is attached.
+pub(crate) fn with_cause(error: JsValue, cause: Option<&JsValue>) -> JsValue {
+    if let Some(cause) = cause {
+        set(&error, "cause", cause);
+    }
+    error
 }
 
 /// A `JSON.parse` result as [`JsonView`] reads it.

@@ -22,7 +22,7 @@ use crate::{
 };
 use call::{run_bulk, BulkShape, Inner, Op};
 pub use error::is_confluence_error;
-use error::{to_js_error, Context};
+use error::{to_js_error, with_cause, Context};
 use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
@@ -59,8 +59,9 @@ fn option_secrets(options: &JsValue) -> Vec<String> {
     }
     let mut found = Vec::new();
     if auth.is_object() {
-        let object: &js_sys::Object = auth.unchecked_ref();
-        for key in js_sys::Object::keys(object).iter() {
+        // `auth` may be a Proxy whose traps throw: its keys are read through `js`.
+        let keys = js::keys(&auth).unwrap_or_default();
+        for key in keys.iter() {
             if let Some(s) = key.as_string().and_then(|k| get(&auth, &k).as_string()) {
                 if s.len() >= MIN_LEN
                     && !matches!(key.as_string().as_deref(), Some("type" | "email"))
@@ -105,14 +106,15 @@ impl ConfluenceClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<ConfluenceClient, JsValue> {
-        let settings = Settings::from_js(&options).map_err(|message| {
+        let settings = Settings::from_js(&options).map_err(|why| {
             let secrets = option_secrets(&options);
-            let message = crate::redact(&message, secrets.iter().map(String::as_str));
-            to_js_error(
+            let message = crate::redact(&why.message, secrets.iter().map(String::as_str));
+            let error = to_js_error(
                 None,
                 &Context::refused("ConfluenceClient"),
                 &Error::invalid(message),
-            )
+            );
+            with_cause(error, why.cause.as_ref())
         })?;
         Ok(ConfluenceClient {
             inner: Rc::new(Inner { settings }),
