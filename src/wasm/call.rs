@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::error::{redacted_copy, to_js_error, with_cause, Context, Parsed};
+use super::error::{redacted_cause, redacted_copy, to_js_error, with_cause, Context, Parsed};
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{get, promise, read, resolve, set};
 use super::json_parse;
@@ -362,7 +362,7 @@ impl Inner {
                     };
                     match self.decide(ctx.attempts, Outcome::NoResponse) {
                         Decision::GiveUp => {
-                            return Err(with_cause(self.error(&ctx, &err), cause.as_ref()))
+                            return Err(self.with_exposed_cause(&ctx, &err, cause.as_ref()))
                         }
                         Decision::RetryAfter { delay_ms } => (Some(err), 0, delay_ms),
                     }
@@ -425,12 +425,23 @@ impl Inner {
         }
     }
 
-    /// The `invalidArgument` error of `why`, in the call's context.
+    /// The `invalidArgument` error of a token function's failure `why`, in the call's context.
     fn refusal(&self, ctx: &Context<'_>, why: Refusal) -> JsValue {
-        with_cause(
-            self.error(ctx, &Error::invalid(why.message)),
-            why.cause.as_ref(),
-        )
+        self.with_exposed_cause(ctx, &Error::invalid(why.message), why.cause.as_ref())
+    }
+
+    /// The error for `err` with a redacted stand-in of `cause`, which came from code that saw the
+    /// credentials (a `fetch` gets the Authorization header).
+    fn with_exposed_cause(
+        &self,
+        ctx: &Context<'_>,
+        err: &Error,
+        cause: Option<&JsValue>,
+    ) -> JsValue {
+        let config = &self.settings.config;
+        let redact = |s: &str| crate::redact(&config.redact(s), ctx.secret.as_deref());
+        let cause = cause.map(|c| redacted_cause(c, &redact));
+        with_cause(self.error(ctx, err), cause.as_ref())
     }
 
     fn decide(&self, attempts: u32, outcome: Outcome<'_>) -> Decision {
@@ -555,12 +566,13 @@ impl BulkShape for crate::GetPrivacyUnsafeUserEmailBulkParams {
 
 /// A bulk call: any number of ids, split into requests of at most 200 ids and short URLs,
 /// at most `concurrency` in flight, each distinct id asked once, results merged in input order.
+/// `prepared` is the call's params and signal, read before the method returned (a live Immer
+/// draft is revoked, and any params object may change, once the caller's code goes on).
 pub(crate) async fn run_bulk<E: BulkShape>(
     inner: Rc<Inner>,
-    params: JsValue,
-    options: JsValue,
+    prepared: Result<(E, Option<AbortSignal>), JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let (params, signal) = inner.prepare::<E>(&params, &options)?;
+    let (params, signal) = prepared?;
     let op = Op::of::<E>();
     let ids = params.account_ids();
     // The URL of one request minus its ids: what every chunk's URL starts with.

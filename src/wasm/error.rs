@@ -1,6 +1,7 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
 use super::js::{get, set};
+use super::transport::describe;
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
@@ -127,6 +128,18 @@ pub(crate) fn with_cause(error: JsValue, cause: Option<&JsValue>) -> JsValue {
         set(&error, "cause", cause);
     }
     error
+}
+
+/// A stand-in for a cause that may have seen a credential (what `fetch` or a token function
+/// threw, or a getter of the constructor's options, which hold the credentials): an `Error` with
+/// the original's `name` and description, both passed through `redact`. The original is not
+/// kept, since any of its properties or its stack could hold the credential.
+pub(crate) fn redacted_cause(cause: &JsValue, redact: &dyn Fn(&str) -> String) -> JsValue {
+    let copy = js_sys::Error::new(&redact(&describe(cause)));
+    if let Some(name) = get(cause, "name").as_string() {
+        copy.set_name(&redact(&name));
+    }
+    copy.into()
 }
 
 /// A `JSON.parse` result as [`JsonView`] reads it.

@@ -22,7 +22,7 @@ use crate::{
 };
 use call::{run_bulk, BulkShape, Inner, Op};
 pub use error::is_confluence_error;
-use error::{to_js_error, with_cause, Context};
+use error::{redacted_cause, to_js_error, with_cause, Context};
 use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
@@ -108,13 +108,15 @@ impl ConfluenceClient {
     ) -> Result<ConfluenceClient, JsValue> {
         let settings = Settings::from_js(&options).map_err(|why| {
             let secrets = option_secrets(&options);
-            let message = crate::redact(&why.message, secrets.iter().map(String::as_str));
+            let redact = |s: &str| crate::redact(s, secrets.iter().map(String::as_str));
             let error = to_js_error(
                 None,
                 &Context::refused("ConfluenceClient"),
-                &Error::invalid(message),
+                &Error::invalid(redact(&why.message)),
             );
-            with_cause(error, why.cause.as_ref())
+            // The options hold the credentials: what their getters threw is kept redacted.
+            let cause = why.cause.map(|c| redacted_cause(&c, &redact));
+            with_cause(error, cause.as_ref())
         })?;
         Ok(ConfluenceClient {
             inner: Rc::new(Inner { settings }),
@@ -130,7 +132,9 @@ impl ConfluenceClient {
     }
 
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {
-        promise(run_bulk::<E>(Rc::clone(&self.inner), params, options))
+        // Read now, not when the future first runs (a microtask later).
+        let prepared = self.inner.prepare::<E>(&params, &options);
+        promise(run_bulk::<E>(Rc::clone(&self.inner), prepared))
     }
 
     /// Gets a user by account id (`GET /wiki/rest/api/user`).
