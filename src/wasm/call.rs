@@ -13,11 +13,11 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
-use super::interrupt::{Fired, Interrupt};
-use super::js::{get, promise, set};
+use super::interrupt::{signal_aborted, Fired, Interrupt};
+use super::js::{get, promise, read, resolve, set};
 use super::json_parse;
 use super::options::{call_signal, Settings, MAX_TIMER_MS};
-use super::params::FromJs;
+use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::response::validate_decoded_body;
 use crate::schema::Shape;
@@ -139,11 +139,11 @@ fn call_hook(hook: &Option<Function>, info: &dyn HookInfo, redact: &dyn Fn(&str)
     if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &info.to_js(redact)) {
         // A rejected promise from a hook is handled here, with the built-in `Boolean` as the
         // handler: it takes any reason, never throws, and needs no closure kept alive.
-        if let (Ok(catch), Ok(boolean)) = (
-            get(&returned, "catch").dyn_into::<Function>(),
-            get(&js_sys::global(), "Boolean").dyn_into::<Function>(),
-        ) {
-            let _ = catch.call1(&returned, &boolean);
+        // (`typeof`, not `instanceof`: the latter would run a Proxy's trap.)
+        let catch = read(&returned, "catch").unwrap_or(JsValue::UNDEFINED);
+        let boolean = get(&js_sys::global(), "Boolean");
+        if catch.is_function() && boolean.is_function() {
+            let _ = catch.unchecked_ref::<Function>().call1(&returned, &boolean);
         }
     }
 }
@@ -162,6 +162,38 @@ impl Op {
             name: E::OPERATION,
             shape: E::SHAPE,
         }
+    }
+}
+
+/// Why a token function gave no token.
+enum TokenFailure {
+    /// It threw, rejected or gave something else than a string.
+    Invalid(Refusal),
+    /// It had not settled when the attempt timeout passed.
+    TimedOut,
+    /// The caller's signal fired while waiting for it.
+    Aborted,
+}
+
+impl TokenFailure {
+    fn invalid(message: String, cause: JsValue) -> TokenFailure {
+        TokenFailure::Invalid(Refusal {
+            message,
+            cause: Some(cause),
+        })
+    }
+}
+
+/// What a token function gave, as the token.
+fn token_string(value: &JsValue) -> Result<String, TokenFailure> {
+    match string_of(value) {
+        Some(Ok(token)) => Ok(token),
+        Some(Err(m)) => Err(TokenFailure::Invalid(
+            format!("auth.token returned {m}").into(),
+        )),
+        None => Err(TokenFailure::Invalid(
+            "auth.token must return a string".into(),
+        )),
     }
 }
 
@@ -188,8 +220,16 @@ impl Inner {
         to_js_error(Some(&self.settings.config), ctx, err)
     }
 
-    pub(crate) fn refused(&self, operation: &'static str, message: String) -> JsValue {
-        self.error(&Context::refused(operation), &Error::invalid(message))
+    /// The `invalidArgument` error of a call refused before sending, with the exception that
+    /// caused it (if any) as its `cause`.
+    pub(crate) fn refused(&self, operation: &'static str, why: impl Into<Refusal>) -> JsValue {
+        let why = why.into();
+        let ctx = Context::refused(operation);
+        let error = self.error(&ctx, &Error::invalid(why.message));
+        if let Some(cause) = &why.cause {
+            attach_cause(&error, cause, &|s| self.redact(&ctx, s));
+        }
+        error
     }
 
     /// Parses and validates a call's params and options; nothing is sent on failure.
@@ -198,7 +238,7 @@ impl Inner {
         params: &JsValue,
         options: &JsValue,
     ) -> Result<(E, Option<AbortSignal>), JsValue> {
-        let refused = |m: String| self.refused(E::OPERATION, m);
+        let refused = |why: Refusal| self.refused(E::OPERATION, why);
         let signal = call_signal(options).map_err(refused)?;
         let params = E::from_js(params).map_err(refused)?;
         Ok((params, signal))
@@ -237,21 +277,34 @@ impl Inner {
         })
     }
 
-    /// The bearer token of a token function, awaited; `Err` is the message of the failure and
-    /// what was thrown, if anything.
-    async fn current_token(&self, source: &Function) -> Result<String, (String, JsValue)> {
+    /// The bearer token of a token function, awaited for at most the attempt timeout and
+    /// until the caller's signal fires (a token promise that never settles must not hold the
+    /// call forever).
+    async fn current_token(
+        &self,
+        source: &Function,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, TokenFailure> {
         let value = source
             .call0(&JsValue::UNDEFINED)
-            .map_err(|e| (format!("auth.token threw: {}", describe(&e)), e))?;
-        let value = JsFuture::from(Promise::resolve(&value))
-            .await
-            .map_err(|e| (format!("auth.token rejected: {}", describe(&e)), e))?;
-        value.as_string().ok_or_else(|| {
-            (
-                "auth.token must return a string".to_owned(),
-                JsValue::UNDEFINED,
-            )
-        })
+            .map_err(|e| TokenFailure::invalid(format!("auth.token threw: {}", describe(&e)), e))?;
+        if !value.is_string() {
+            let pending = resolve(&value).map_err(|e| {
+                TokenFailure::invalid(format!("auth.token rejected: {}", describe(&e)), e)
+            })?;
+            let interrupt = Interrupt::new(self.settings.timeout_ms, signal, None, true);
+            let settled = interrupt.race(&pending).await;
+            return match (settled, interrupt.fired()) {
+                (_, Some(Fired::Aborted)) => Err(TokenFailure::Aborted),
+                (_, Some(Fired::Timer)) => Err(TokenFailure::TimedOut),
+                (Err(e), None) => Err(TokenFailure::invalid(
+                    format!("auth.token rejected: {}", describe(&e)),
+                    e,
+                )),
+                (Ok(value), None) => token_string(&value),
+            };
+        }
+        token_string(&value)
     }
 
     /// `text` without any credential of the client or token of the call.
@@ -277,7 +330,7 @@ impl Inner {
             tokens: self.recent_tokens.borrow().clone(),
             table: std::cell::OnceCell::new(),
         };
-        if signal.is_some_and(AbortSignal::aborted) {
+        if signal.is_some_and(signal_aborted) {
             return Err(self.error(&ctx, &Error::Aborted));
         }
         let hooks = &self.settings.hooks;
@@ -286,33 +339,30 @@ impl Inner {
             // With a token function, each attempt asks it for the current token, so a token
             // refreshed during a backoff wait is the one the retry sends.
             if let Some(source) = &self.settings.token_source {
-                let got = self.current_token(source).await;
-                if let Ok(token) = &got {
-                    // Kept for the whole call: a later error may echo any attempt's token.
-                    ctx.add_token(token);
+                let got = match self.current_token(source, signal).await {
+                    Ok(token) => token,
+                    Err(TokenFailure::Aborted) => return Err(self.error(&ctx, &Error::Aborted)),
+                    Err(TokenFailure::TimedOut) => return Err(self.error(&ctx, &self.timed_out())),
+                    Err(TokenFailure::Invalid(why)) => return Err(self.refusal(&ctx, why)),
+                };
+                // Kept for the whole call: a later error may echo any attempt's token.
+                ctx.add_token(&got);
+                {
                     let mut recent = self.recent_tokens.borrow_mut();
-                    if !recent.contains(token) {
+                    if !recent.contains(&got) {
                         if recent.len() == RECENT_TOKENS {
                             recent.remove(0);
                         }
-                        recent.push(token.clone());
+                        recent.push(got.clone());
                     }
                 }
-                let header = got.and_then(|t| {
-                    bearer_authorization(&t).map_err(|e| (e.to_string(), JsValue::UNDEFINED))
-                });
+                let header = bearer_authorization(&got).map_err(|e| e.to_string());
                 match header {
                     Ok(value) => attempt_request
                         .to_mut()
                         .headers
                         .push(("Authorization", value)),
-                    Err((message, thrown)) => {
-                        let error = self.error(&ctx, &Error::invalid(message));
-                        if !thrown.is_undefined() {
-                            attach_cause(&error, &thrown, &|s| self.redact(&ctx, s));
-                        }
-                        return Err(error);
-                    }
+                    Err(message) => return Err(self.error(&ctx, &Error::invalid(message))),
                 }
             }
             ctx.attempts += 1;
@@ -357,24 +407,21 @@ impl Inner {
                     }
                 }
                 Attempt::Failed(failure) => {
-                    let (err, outcome) = match failure {
-                        Failure::Network(message) => {
+                    let (err, outcome, cause) = match failure {
+                        Failure::Network(message, cause) => {
                             let outcome = if is_unsendable(&message) {
                                 Outcome::Unsendable
                             } else {
                                 Outcome::NoResponse
                             };
-                            (Error::Network { message }, outcome)
+                            (Error::Network { message }, outcome, cause)
                         }
-                        Failure::Interrupted => (
-                            Error::Timeout {
-                                timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
-                            },
-                            Outcome::NoResponse,
-                        ),
+                        Failure::Interrupted => (self.timed_out(), Outcome::NoResponse, None),
                     };
                     match self.decide(ctx.attempts, outcome) {
-                        Decision::GiveUp => return Err(self.error(&ctx, &err)),
+                        Decision::GiveUp => {
+                            return Err(self.with_exposed_cause(&ctx, &err, cause.as_ref()))
+                        }
                         Decision::RetryAfter { delay_ms } => (Some(err), 0, delay_ms),
                     }
                 }
@@ -407,7 +454,7 @@ impl Inner {
     async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
         let controller = match AbortController::new() {
             Ok(c) => c,
-            Err(e) => return Attempt::Failed(Failure::Network(describe(&e))),
+            Err(e) => return Attempt::Failed(Failure::thrown(e)),
         };
         let interrupt = Interrupt::new(
             self.settings.timeout_ms,
@@ -428,6 +475,33 @@ impl Inner {
             Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
             Err(failure) => Attempt::Failed(failure),
         }
+    }
+
+    /// The error of an attempt (or token wait) that ran out of time.
+    fn timed_out(&self) -> Error {
+        Error::Timeout {
+            timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
+        }
+    }
+
+    /// The `invalidArgument` error of a token function's failure `why`, in the call's context.
+    fn refusal(&self, ctx: &Context<'_>, why: Refusal) -> JsValue {
+        self.with_exposed_cause(ctx, &Error::invalid(why.message), why.cause.as_ref())
+    }
+
+    /// The error for `err` with `cause` attached through redaction: it came from code that saw
+    /// the credentials (a `fetch` gets the Authorization header, a token function makes it).
+    fn with_exposed_cause(
+        &self,
+        ctx: &Context<'_>,
+        err: &Error,
+        cause: Option<&JsValue>,
+    ) -> JsValue {
+        let error = self.error(ctx, err);
+        if let Some(cause) = cause {
+            attach_cause(&error, cause, &|s| self.redact(ctx, s));
+        }
+        error
     }
 
     fn decide(&self, attempts: u32, outcome: Outcome<'_>) -> Decision {
@@ -552,12 +626,13 @@ impl BulkShape for crate::GetPrivacyUnsafeUserEmailBulkParams {
 
 /// A bulk call: any number of ids, split into requests of at most 200 ids and short URLs,
 /// at most `concurrency` in flight, each distinct id asked once, results merged in input order.
+/// `prepared` is the call's params and signal, read before the method returned (a live Immer
+/// draft is revoked, and any params object may change, once the caller's code goes on).
 pub(crate) async fn run_bulk<E: BulkShape>(
     inner: Rc<Inner>,
-    params: JsValue,
-    options: JsValue,
+    prepared: Result<(E, Option<AbortSignal>), JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let (params, signal) = inner.prepare::<E>(&params, &options)?;
+    let (params, signal) = prepared?;
     let op = Op::of::<E>();
     let ids = params.account_ids();
     // The URL of one request minus its ids: what every chunk's URL starts with.

@@ -54,6 +54,8 @@ export interface ConfluenceError extends Error {
   retryAfterMs?: number;
   /** Atlassian's `atl-traceid` of the last response, for support requests. */
   requestId?: string;
+  /** What a user-supplied value threw (a getter, a Proxy trap, `fetch`, a token function), when that caused the error. */
+  cause?: unknown;
 }
 "#;
 

@@ -12,6 +12,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
+use super::js::{get, read};
+
 /// Why an interrupt fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fired {
@@ -21,7 +23,7 @@ pub(crate) enum Fired {
 
 pub(crate) struct Interrupt {
     /// Rejects when the interrupt fires; made only for callers that await it (`race`,
-    /// `wait`): an unobserved rejected promise would be reported as unhandled.
+    /// `wait`).
     promise: Option<Promise>,
     fired: Rc<Cell<Option<Fired>>>,
     timer: JsValue,
@@ -30,6 +32,13 @@ pub(crate) struct Interrupt {
     // are unhooked.
     on_timer: Option<Closure<dyn FnMut()>>,
     on_abort: Option<Closure<dyn FnMut()>>,
+}
+
+/// Whether `signal` has aborted. The caller's signal may be any object with `aborted` and
+/// `addEventListener`: one whose `aborted` getter throws is taken as aborted, so the call ends
+/// rather than hanging or throwing.
+pub(crate) fn signal_aborted(signal: &AbortSignal) -> bool {
+    read(signal, "aborted").map_or(true, |v| v.is_truthy())
 }
 
 fn global_fn(name: &str) -> Option<Function> {
@@ -54,7 +63,16 @@ impl Interrupt {
         let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
         let promise = awaitable.then(|| {
             let slot = Rc::clone(&reject_slot);
-            Promise::new(&mut |_resolve, reject| slot.set(Some(reject)))
+            let promise = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
+            // Marked handled (with the built-in `Boolean` as a handler that never throws): an
+            // interrupt that fires before its attempt awaits it (the caller's signal was already
+            // aborted and the transport then failed at once) must not be reported as an
+            // unhandled rejection.
+            let boolean = get(&js_sys::global(), "Boolean");
+            if let Ok(catch) = get(&promise, "catch").dyn_into::<Function>() {
+                let _ = catch.call1(&promise, &boolean);
+            }
+            promise
         });
         let fire = {
             let fired = Rc::clone(&fired);
@@ -82,11 +100,16 @@ impl Interrupt {
             on_abort: None,
         };
         if let Some(signal) = signal {
-            let fire = fire.clone();
-            let on_abort = Closure::<dyn FnMut()>::new(move || fire(Fired::Aborted));
+            let on_abort_fire = fire.clone();
+            let on_abort = Closure::<dyn FnMut()>::new(move || on_abort_fire(Fired::Aborted));
             let _ =
                 signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
             this.on_abort = Some(on_abort);
+            // An abort before the listener was added (between two attempts, from a hook, or a
+            // signal that was never going to dispatch) fires no event: look now.
+            if signal_aborted(signal) {
+                fire(Fired::Aborted);
+            }
         }
         if let Some(ms) = timer_ms {
             let on_timer = Closure::<dyn FnMut()>::new(move || fire(Fired::Timer));
@@ -107,10 +130,14 @@ impl Interrupt {
 
     /// Awaits `work`, unless the interrupt fires first (then [`Interrupt::fired`] says so and
     /// the error is the interrupt's).
+    ///
+    /// `work` is always passed through `Promise.race`, which reads its `then` inside the
+    /// engine: a promise whose `then` was replaced by a throwing getter rejects the race
+    /// instead of throwing through this frame.
     pub(crate) async fn race(&self, work: &Promise) -> Result<JsValue, JsValue> {
         let work = match &self.promise {
             Some(promise) => Promise::race(&Array::of2(work, promise)),
-            None => work.clone(),
+            None => Promise::race(&Array::of1(work)),
         };
         JsFuture::from(work).await
     }

@@ -36,7 +36,7 @@ export interface MigrationResult extends MigratedUserArray {
 }
 "#;
 pub use error::is_confluence_error;
-use error::{to_js_error, Context};
+use error::{attach_cause, to_js_error, Context};
 use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
@@ -80,8 +80,9 @@ fn option_secrets(options: &JsValue) -> Vec<String> {
         found.push(crate::encode::base64(format!("{email}:{token}").as_bytes()));
     }
     if auth.is_object() {
-        let object: &js_sys::Object = auth.unchecked_ref();
-        for key in js_sys::Object::keys(object).iter() {
+        // `auth` may be a Proxy whose traps throw: its keys are read through `js`.
+        let keys = js::keys(&auth).unwrap_or_default();
+        for key in keys.iter() {
             if let Some(s) = key.as_string().and_then(|k| get(&auth, &k).as_string()) {
                 if s.len() >= MIN_LEN
                     && !matches!(key.as_string().as_deref(), Some("type" | "email"))
@@ -130,14 +131,19 @@ impl ConfluenceClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<ConfluenceClient, JsValue> {
-        let settings = Settings::from_js(&options).map_err(|message| {
+        let settings = Settings::from_js(&options).map_err(|why| {
             let secrets = option_secrets(&options);
-            let message = crate::redact(&message, secrets.iter().map(String::as_str));
-            to_js_error(
+            let redact = |s: &str| crate::redact(s, secrets.iter().map(String::as_str));
+            let error = to_js_error(
                 None,
                 &Context::refused("ConfluenceClient"),
-                &Error::invalid(message),
-            )
+                &Error::invalid(redact(&why.message)),
+            );
+            // The options hold the credentials: what their getters threw is kept only if safe.
+            if let Some(cause) = &why.cause {
+                attach_cause(&error, cause, &redact);
+            }
+            error
         })?;
         Ok(ConfluenceClient {
             inner: Rc::new(Inner {
@@ -156,7 +162,9 @@ impl ConfluenceClient {
     }
 
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {
-        promise(run_bulk::<E>(Rc::clone(&self.inner), params, options))
+        // Read now, not when the future first runs (a microtask later).
+        let prepared = self.inner.prepare::<E>(&params, &options);
+        promise(run_bulk::<E>(Rc::clone(&self.inner), prepared))
     }
 
     /// Gets a user by account id (`GET /wiki/rest/api/user`).

@@ -4,8 +4,8 @@
 //! The structs here exist for their TypeScript declarations (tsify), which the package ships;
 //! [`Settings::from_js`] reads the same fields.
 
-use super::js::get;
-use super::params::Reader;
+use super::js::{get, read};
+use super::params::{string_of, Reader, Refusal};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -148,18 +148,17 @@ pub(crate) struct Settings {
 }
 
 /// The function at `key` of `r`: `Ok(None)` when `undefined` (`null` is not a function).
-fn optional_function(r: &Reader<'_>, key: &str) -> Result<Option<Function>, String> {
-    match r.get_raw(key) {
+/// `typeof` rather than `instanceof Function`: the latter runs a Proxy's `getPrototypeOf` trap.
+fn optional_function(r: &Reader<'_>, key: &str) -> Result<Option<Function>, Refusal> {
+    match r.get_raw(key)? {
         v if v.is_undefined() => Ok(None),
-        v => v
-            .dyn_into::<Function>()
-            .map(Some)
-            .map_err(|_| r.wrong(key, "must be a function")),
+        v if v.is_function() => Ok(Some(v.unchecked_into())),
+        _ => Err(r.wrong(key, "must be a function").into()),
     }
 }
 
 impl ClientOptions {
-    fn from_js(options: &JsValue) -> Result<ClientOptions, String> {
+    fn from_js(options: &JsValue) -> Result<ClientOptions, Refusal> {
         let r = Reader::new(
             options,
             "options",
@@ -181,9 +180,13 @@ impl ClientOptions {
             },
             None => {
                 let global = js_sys::global();
-                let function = get(&global, "fetch")
-                    .dyn_into::<Function>()
-                    .map_err(|_| "options.fetch is required: this runtime has no global fetch")?;
+                let function = get(&global, "fetch");
+                if !function.is_function() {
+                    return Err(
+                        "options.fetch is required: this runtime has no global fetch".into(),
+                    );
+                }
+                let function = function.unchecked_into();
                 Fetch {
                     function,
                     this: global.into(),
@@ -191,7 +194,7 @@ impl ClientOptions {
                 }
             }
         };
-        let hooks = match r.get("hooks") {
+        let hooks = match r.get("hooks")? {
             None => Hooks::default(),
             Some(value) => {
                 let h = Reader::new(
@@ -208,12 +211,13 @@ impl ClientOptions {
         };
         let concurrency = match r.whole("concurrency", 1.0, 32.0) {
             Ok(n) => n.map_or(4, |n| n as usize),
+            Err(e) if e.cause.is_some() => return Err(e),
             Err(_) => return Err("options.concurrency must be a whole number from 1 to 32".into()),
         };
         Ok(ClientOptions {
             base_url: r.string("baseUrl")?,
             auth: r
-                .get("auth")
+                .get("auth")?
                 .map(|v| AuthOptions::from_js(&v))
                 .transpose()?,
             retry: retry_policy(&r)?,
@@ -226,7 +230,7 @@ impl ClientOptions {
 }
 
 impl AuthOptions {
-    fn from_js(value: &JsValue) -> Result<AuthOptions, String> {
+    fn from_js(value: &JsValue) -> Result<AuthOptions, Refusal> {
         const NAME: &str = "options.auth";
         let kind = Reader::new(value, NAME, &["type", "email", "apiToken", "token"])?
             .required_string("type")?;
@@ -240,11 +244,13 @@ impl AuthOptions {
             }
             "bearer" => {
                 let r = Reader::new(value, NAME, &["type", "token"])?;
-                let token = match r.get("token") {
+                let token = match r.get("token")? {
                     Some(f) if f.is_function() => BearerToken::Source(f.unchecked_into()),
-                    Some(s) if s.is_string() => {
-                        BearerToken::Fixed(s.as_string().unwrap_or_default())
-                    }
+                    Some(s) if s.is_string() => match string_of(&s) {
+                        Some(Ok(s)) => BearerToken::Fixed(s),
+                        Some(Err(m)) => return Err(r.wrong("token", &m).into()),
+                        None => return Err("options.auth.token must be a string".into()),
+                    },
                     _ => return Err("options.auth.token must be a string or a function".into()),
                 };
                 Ok(AuthOptions::Bearer { token })
@@ -252,7 +258,8 @@ impl AuthOptions {
             other => Err(format!(
                 "options.auth.type: unknown value `{}`, expected `basic` or `bearer`",
                 crate::validate::shown(other)
-            )),
+            )
+            .into()),
         }
     }
 }
@@ -260,7 +267,7 @@ impl AuthOptions {
 impl Settings {
     /// Reads and validates `new ConfluenceClient(options)`; the error is the message of an
     /// `invalidArgument` error.
-    pub(crate) fn from_js(options: &JsValue) -> Result<Settings, String> {
+    pub(crate) fn from_js(options: &JsValue) -> Result<Settings, Refusal> {
         let o = ClientOptions::from_js(options)?;
         let mut token_source = None;
         let auth = match o.auth {
@@ -287,8 +294,8 @@ impl Settings {
                 Ok(config)
             })
             .map_err(|e| match e {
-                Error::InvalidArgument { message } => message,
-                other => other.to_string(),
+                Error::InvalidArgument { message } => Refusal::from(message),
+                other => Refusal::from(other.to_string()),
             })?;
         Ok(Settings {
             config,
@@ -302,16 +309,16 @@ impl Settings {
     }
 }
 
-fn retry_policy(options: &Reader<'_>) -> Result<RetryPolicy, String> {
+fn retry_policy(options: &Reader<'_>) -> Result<RetryPolicy, Refusal> {
     let defaults = RetryPolicy::default();
-    let Some(value) = options.get("retry") else {
+    let Some(value) = options.get("retry")? else {
         return Ok(defaults);
     };
     if value.as_bool() == Some(false) {
         return Ok(RetryPolicy::NONE);
     }
     if !value.is_object() {
-        return Err("options.retry must be false or an object".to_owned());
+        return Err("options.retry must be false or an object".into());
     }
     let r = Reader::new(
         &value,
@@ -329,46 +336,50 @@ fn retry_policy(options: &Reader<'_>) -> Result<RetryPolicy, String> {
         max_delay_ms: o.max_delay_ms.map_or(defaults.max_delay_ms, u64::from),
     };
     if policy.max_retries > 100 {
-        return Err("options.retry.maxRetries must be at most 100".to_owned());
+        return Err("options.retry.maxRetries must be at most 100".into());
     }
     if policy.max_delay_ms > MAX_TIMER_MS {
-        return Err(format!(
-            "options.retry.maxDelayMs must be at most {MAX_TIMER_MS}"
-        ));
+        return Err(format!("options.retry.maxDelayMs must be at most {MAX_TIMER_MS}").into());
     }
     Ok(policy)
 }
 
-fn timeout_ms(options: &Reader<'_>) -> Result<Option<u32>, String> {
+fn timeout_ms(options: &Reader<'_>) -> Result<Option<u32>, Refusal> {
     const DEFAULT_TIMEOUT_MS: u32 = 30_000;
-    match options.get("timeout") {
+    match options.get("timeout")? {
         None => Ok(Some(DEFAULT_TIMEOUT_MS)),
         Some(v) if v.as_bool() == Some(false) => Ok(None),
         Some(v) if v.as_f64().is_some() => match options.whole("timeout", 1.0, MAX_TIMER_MS as f64)
         {
             Ok(ms) => Ok(ms.map(|ms| ms as u32)),
+            Err(e) if e.cause.is_some() => Err(e),
             Err(_) => Err(format!(
                 "options.timeout must be a whole number of ms from 1 to {MAX_TIMER_MS}, or false"
-            )),
+            )
+            .into()),
         },
-        Some(_) => Err("options.timeout must be a number of ms or false".to_owned()),
+        Some(_) => Err("options.timeout must be a number of ms or false".into()),
     }
 }
 
-/// Reads a call's options: its signal, after checking the keys.
-pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, String> {
+/// Reads a call's options: its signal, after checking the keys. Duck-typed rather than
+/// `instanceof`, so a signal from another realm or polyfill works; reading its `aborted` or
+/// `addEventListener` must not throw.
+pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, Refusal> {
     let r = Reader::new(options, "options", &["signal"])?;
+    let signal = r.get_raw("signal")?;
+    if signal.is_undefined() {
+        return Ok(None);
+    }
+    let member = |key: &str| {
+        read(&signal, key).map_err(|e| Refusal::threw(&format!("options.signal.{key}"), e))
+    };
+    let aborted = member("aborted")?;
+    let listen = member("addEventListener")?;
     let options = CallOptions {
-        signal: match get(options, "signal") {
-            v if v.is_undefined() => None,
-            // Duck-typed rather than `instanceof`, so a signal from another realm or polyfill
-            // works.
-            v if get(&v, "aborted").as_bool().is_some()
-                && get(&v, "addEventListener").is_function() =>
-            {
-                Some(v.unchecked_into())
-            }
-            _ => return Err(r.wrong("signal", "must be an AbortSignal")),
+        signal: match aborted.as_bool().is_some() && listen.is_function() {
+            true => Some(signal.unchecked_into()),
+            false => return Err(r.wrong("signal", "must be an AbortSignal").into()),
         },
     };
     Ok(options.signal)

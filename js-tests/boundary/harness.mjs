@@ -1,0 +1,128 @@
+// Shared by the boundary suites (issue 14): the built package loaded with a handle on its wasm instance
+// (linear memory and the externref table), the fake Confluence on 127.0.0.1, and an in-memory `fetch` that
+// answers every endpoint with a body the fake really served (recorded once at start-up), so most calls of the
+// fuzz and the soak cost no socket.
+
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+import { CREDENTIALS, PKG_DIR, SPECIAL, assertBuilt, startFakeConfluence } from "../helpers.mjs";
+
+export { CREDENTIALS, SPECIAL };
+
+export const BASIC = { type: "basic", email: CREDENTIALS.email, apiToken: CREDENTIALS.apiToken };
+
+/**
+ * The package's Node build (what `import "confluence-users"` gives in Node) and a probe of its wasm
+ * instance: linear memory bytes and externref-table slots. The glue exports neither, so
+ * `WebAssembly.Instance` is wrapped while the glue instantiates the module (as js-tests/bench/lib.mjs does
+ * for the memory) and the instance's exports are kept.
+ */
+export function loadPackage() {
+  // BOUNDARY_PKG=DIR runs a suite against another build (e.g. main's, to see it catch the old defects).
+  const dir = process.env.BOUNDARY_PKG ?? PKG_DIR;
+  if (dir === PKG_DIR) assertBuilt();
+  const Original = WebAssembly.Instance;
+  let instance;
+  WebAssembly.Instance = new Proxy(Original, {
+    construct(target, args, newTarget) {
+      const made = Reflect.construct(target, args, newTarget);
+      instance ??= made;
+      return made;
+    },
+  });
+  let mod;
+  try {
+    mod = createRequire(import.meta.url)(join(dir, "node", "confluence_users.cjs"));
+  } finally {
+    WebAssembly.Instance = Original;
+  }
+  const exports = instance?.exports ?? {};
+  const memory = exports.memory;
+  const table = Object.values(exports).find((v) => v instanceof WebAssembly.Table);
+  if (!(memory instanceof WebAssembly.Memory) || !table) {
+    throw new Error("could not reach the wasm memory and externref table of the package's instance");
+  }
+  // The table's length is its high-water mark; a freed slot is set back to null (wasm-bindgen's
+  // __externref_table_dealloc), so the slots holding anything are the values Rust still owns.
+  const live = () => {
+    let n = 0;
+    for (let i = 0; i < table.length; i++) if (table.get(i) != null) n++;
+    return n;
+  };
+  return { mod, probe: () => ({ memory: memory.buffer.byteLength, table: table.length, live: live() }) };
+}
+
+/** Valid params of every method (the users exist in the fake's directory). */
+export const VALID = {
+  getUser: () => ({ accountId: SPECIAL.currentUser, expand: ["operations"] }),
+  getAnonymousUser: () => ({ expand: ["operations"] }),
+  getCurrentUser: () => ({}),
+  getGroupMembershipsForUser: () => ({ accountId: SPECIAL.currentUser, start: 0, limit: 10 }),
+  getBulkUserLookup: () => ({ accountIds: [SPECIAL.currentUser, SPECIAL.hiddenProfile] }),
+  getPrivacyUnsafeUserEmail: () => ({ accountId: SPECIAL.currentUser }),
+  getPrivacyUnsafeUserEmailBulk: () => ({ accountIds: [SPECIAL.currentUser, SPECIAL.hiddenProfile] }),
+  getBulkUserMigration: () => ({ usernames: ["admin"] }),
+};
+export const METHODS = Object.keys(VALID);
+
+/**
+ * Starts the fake and records one real response per endpoint path, through a client whose `fetch` wraps
+ * the global one. Returns the fake and `memFetch`, a fetch that answers from the recording at once.
+ */
+export async function startWithRecording(mod) {
+  const fake = await startFakeConfluence({ port: 0 });
+  const recorded = new Map();
+  const recorder = new mod.ConfluenceClient({
+    baseUrl: fake.url,
+    auth: BASIC,
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      const text = await response.text();
+      recorded.set(new URL(url).pathname, { status: response.status, text });
+      return { status: response.status, headers: response.headers, text: async () => text };
+    },
+  });
+  for (const method of METHODS) await recorder[method](VALID[method]());
+  recorder.free();
+  const headers = { get: (name) => (name.toLowerCase() === "content-type" ? "application/json" : null) };
+  const notFound = { status: 404, text: JSON.stringify({ statusCode: 404, message: "no such path" }) };
+  const memFetch = (url) => {
+    const queryAt = url.indexOf("?");
+    const path = new URL(queryAt < 0 ? url : url.slice(0, queryAt), "http://127.0.0.1").pathname;
+    const { status, text } = recorded.get(path) ?? notFound;
+    return Promise.resolve({ status, headers, text: () => Promise.resolve(text) });
+  };
+  return { fake, memFetch, recorded };
+}
+
+/** A deterministic PRNG (mulberry32): the same seed gives the same inputs. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    pick: (list) => list[Math.floor(next() * list.length)],
+    chance: (p) => next() < p,
+  };
+}
+
+/** `promise`, or "pending" if it has not settled within `ms`. */
+export function within(promise, ms) {
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ status: "pending" }), ms);
+  });
+  const settled = promise.then(
+    (value) => ({ status: "fulfilled", value }),
+    (reason) => ({ status: "rejected", reason }),
+  );
+  return Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
+}
