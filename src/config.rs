@@ -228,6 +228,9 @@ fn authorization_header(auth: &Auth) -> Result<Option<String>, Error> {
             if api_token.is_empty() {
                 return Err(Error::invalid("auth.apiToken must not be empty"));
             }
+            if api_token.len() > MAX_CREDENTIAL_LEN {
+                return Err(too_long("auth.apiToken"));
+            }
             let mut pair = String::with_capacity(email.len() + 1 + api_token.len());
             pair.push_str(email);
             pair.push(':');
@@ -238,11 +241,26 @@ fn authorization_header(auth: &Auth) -> Result<Option<String>, Error> {
     })
 }
 
+/// The longest credential (API token or OAuth access token) accepted, in bytes. Servers refuse
+/// header lines much longer than this (Apache's default limit is 8,190 bytes, nginx's 8 KiB), so
+/// a longer one can only fail; refusing it also bounds the memory the redaction tables of an
+/// error take (they grow with the credential's length).
+pub const MAX_CREDENTIAL_LEN: usize = 8192;
+
+fn too_long(what: &str) -> Error {
+    Error::invalid(format!(
+        "{what} is longer than {MAX_CREDENTIAL_LEN} bytes, more than any server accepts in a header"
+    ))
+}
+
 /// The `Authorization` value for an OAuth access token, refusing one that could split or
 /// forge a header. Used for fixed tokens and for each token a refresh callback returns.
 pub fn bearer_authorization(token: &str) -> Result<String, Error> {
     if token.is_empty() {
         return Err(Error::invalid("auth.token must not be empty"));
+    }
+    if token.len() > MAX_CREDENTIAL_LEN {
+        return Err(too_long("auth.token"));
     }
     // RFC 6750's b64token is visible ASCII; anything else (CR/LF above all) could split or
     // forge a header, so it is refused without echoing the value.
@@ -542,6 +560,30 @@ mod tests {
             .request(&crate::GetCurrentUserParams::default())
             .unwrap();
         assert_eq!(req.headers, vec![("Accept", "application/json".to_owned())]);
+    }
+
+    #[test]
+    fn credentials_longer_than_any_header_limit_are_refused() {
+        let long = "T".repeat(MAX_CREDENTIAL_LEN + 1);
+        let most = "T".repeat(MAX_CREDENTIAL_LEN);
+        assert!(bearer_authorization(&most).is_ok());
+        let bearer = bearer_authorization(&long).unwrap_err().to_string();
+        assert!(
+            bearer.contains("auth.token is longer than 8192 bytes"),
+            "{bearer}"
+        );
+        assert!(!bearer.contains("TTTTTTTT"), "{bearer}");
+        let basic = ClientConfig::new(
+            Some("https://x.atlassian.net"),
+            Auth::Basic {
+                email: "me@example.com".into(),
+                api_token: long,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(basic.contains("auth.apiToken is longer than"), "{basic}");
+        assert!(!basic.contains("TTTTTTTT"), "{basic}");
     }
 
     #[test]

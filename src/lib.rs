@@ -61,7 +61,7 @@ pub use bulk::{
     plan_bulk, plan_migration, BulkPlan, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
     MIGRATION_CHUNK_MAX,
 };
-pub use config::{bearer_authorization, Auth, ClientConfig, Request};
+pub use config::{bearer_authorization, Auth, ClientConfig, Request, MAX_CREDENTIAL_LEN};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
 pub use paging::next_start;

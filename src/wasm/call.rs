@@ -345,7 +345,10 @@ impl Inner {
                     Err(TokenFailure::TimedOut) => return Err(self.error(&ctx, &self.timed_out())),
                     Err(TokenFailure::Invalid(why)) => return Err(self.refusal(&ctx, why)),
                 };
-                // Kept for the whole call: a later error may echo any attempt's token.
+                let header = bearer_authorization(&got)
+                    .map_err(|e| self.error(&ctx, &Error::invalid(e.to_string())))?;
+                // Kept for the whole call: a later error may echo any attempt's token (one
+                // refused above was never sent).
                 ctx.add_token(&got);
                 {
                     let mut recent = self.recent_tokens.borrow_mut();
@@ -353,17 +356,13 @@ impl Inner {
                         if recent.len() == RECENT_TOKENS {
                             recent.remove(0);
                         }
-                        recent.push(got.clone());
+                        recent.push(got);
                     }
                 }
-                let header = bearer_authorization(&got).map_err(|e| e.to_string());
-                match header {
-                    Ok(value) => attempt_request
-                        .to_mut()
-                        .headers
-                        .push(("Authorization", value)),
-                    Err(message) => return Err(self.error(&ctx, &Error::invalid(message))),
-                }
+                attempt_request
+                    .to_mut()
+                    .headers
+                    .push(("Authorization", header));
             }
             ctx.attempts += 1;
             call_hook(
@@ -822,10 +821,9 @@ pub(crate) async fn migration_page(
 /// with `notFound` naming the values that have no account id.
 pub(crate) async fn run_migration(
     inner: Rc<Inner>,
-    params: JsValue,
-    options: JsValue,
+    prepared: Result<(GetBulkUserMigrationParams, Option<AbortSignal>), JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let (params, signal) = inner.prepare::<GetBulkUserMigrationParams>(&params, &options)?;
+    let (params, signal) = prepared?;
     let plan = Rc::new(inner.plan_migration(&params, false)?);
     let tally = Rc::new(RefCell::new(MigrationTally::new(&plan)));
     let jobs = (0..plan.chunks.len())

@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use crate::{
     Endpoint, Error, GetAnonymousUserParams, GetBulkUserLookupParams, GetCurrentUserParams,
     GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
-    GetPrivacyUnsafeUserEmailParams, GetUserParams,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams, MAX_CREDENTIAL_LEN,
 };
 use call::{run_bulk, BulkShape, Inner, Op};
 
@@ -70,21 +70,29 @@ fn option_secrets(options: &JsValue) -> Vec<String> {
     const MIN_LEN: usize = 6;
     let auth = get(options, "auth");
     if let Some(s) = auth.as_string() {
-        return if s.len() >= MIN_LEN { vec![s] } else { vec![] };
+        return if (MIN_LEN..=MAX_CREDENTIAL_LEN).contains(&s.len()) {
+            vec![s]
+        } else {
+            vec![]
+        };
     }
     let mut found = Vec::new();
     if let (Some(email), Some(token)) = (
         get(&auth, "email").as_string(),
         get(&auth, "apiToken").as_string(),
     ) {
-        found.push(crate::encode::base64(format!("{email}:{token}").as_bytes()));
+        if token.len() <= MAX_CREDENTIAL_LEN {
+            found.push(crate::encode::base64(format!("{email}:{token}").as_bytes()));
+        }
     }
     if auth.is_object() {
         // `auth` may be a Proxy whose traps throw: its keys are read through `js`.
         let keys = js::keys(&auth).unwrap_or_default();
         for key in keys.iter() {
             if let Some(s) = key.as_string().and_then(|k| get(&auth, &k).as_string()) {
-                if s.len() >= MIN_LEN
+                // A string over the credential limit is refused unsent and never quoted (a
+                // redaction table for it would take memory in proportion to its length).
+                if (MIN_LEN..=MAX_CREDENTIAL_LEN).contains(&s.len())
                     && !matches!(key.as_string().as_deref(), Some("type" | "email"))
                 {
                     found.push(s);
@@ -308,7 +316,11 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_param_type = "GetBulkUserMigrationParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        promise(call::run_migration(Rc::clone(&self.inner), params, options))
+        // Read now, not when the future first runs (a microtask later).
+        let prepared = self
+            .inner
+            .prepare::<crate::GetBulkUserMigrationParams>(&params, &options);
+        promise(call::run_migration(Rc::clone(&self.inner), prepared))
     }
 
     /// Every group a user belongs to, following the pages to the end. Breaking out of the loop
