@@ -315,11 +315,13 @@ test(`the JS boundary survives ${INPUTS} hostile inputs (seed ${SEED})`, { timeo
   }
 });
 
-// Open finding: the table's length keeps growing (about 2.5 slots per throwing hook call, 0.4 per throwing
-// signal or constructor option, seen with sequential calls, so not a peak of values in flight), while the
-// slots holding a value return to baseline after every batch (asserted above): freed slots are apparently
-// not all reused. Kept visible as a todo until its cause is found.
-test("the externref table's length stays bounded", { todo: "freed externref slots are not all reused after caught exceptions" }, () => {
+// Open finding (cause found, not fixed): every JS exception caught by a `catch` import that returns a
+// value leaks one table slot. wasm-bindgen 0.2.130's import shims store the import's return value (here
+// `undefined`) in a fresh slot, then `take_last_exception()?` returns before that slot is wrapped, so it is
+// never freed (wasm-bindgen-macro-support's codegen.rs, `exceptional_ret`). The slot holds `undefined`,
+// not `null`, which is why the count of slots Rust owns above (neither null nor undefined) stays flat.
+// Seen sequentially: one throwing hook per call grows the table by ~2 slots a call, for good.
+test("the externref table's length stays bounded", { todo: "wasm-bindgen 0.2.130 leaks one externref slot per caught exception of a value-returning import" }, () => {
   assert.ok(tableLength !== undefined, "the fuzz did not run");
   assert.ok(tableLength <= TABLE_MAX, `the externref table grew to ${tableLength} slots`);
 });
