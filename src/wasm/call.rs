@@ -671,13 +671,7 @@ pub(crate) async fn run_bulk<E: BulkShape>(
         fan_out(inner.settings.concurrency, jobs)
             .await
             .map_err(|(err, finished)| {
-                let done = finished
-                    .iter()
-                    .zip(&plan.chunks)
-                    .filter(|(f, _)| **f)
-                    .map(|(_, range)| range.len())
-                    .sum();
-                note_progress(&err, done, plan.unique.len(), "ids")
+                note_progress(&err, &finished, &plan.chunks, plan.unique.len(), "ids")
             })?;
 
     // Merge: each distinct id's record, in the order the ids were given. Records are placed
@@ -754,7 +748,19 @@ async fn fan_out<T: 'static>(
 }
 
 /// Adds to a fanned-out call's error how far it got, so a caller knows what to retry.
-fn note_progress(err: &JsValue, done: usize, total: usize, noun: &str) -> JsValue {
+fn note_progress(
+    err: &JsValue,
+    finished: &[bool],
+    chunks: &[std::ops::Range<usize>],
+    total: usize,
+    noun: &str,
+) -> JsValue {
+    let done: usize = finished
+        .iter()
+        .zip(chunks)
+        .filter(|(f, _)| **f)
+        .map(|(_, range)| range.len())
+        .sum();
     let message = get(err, "message").as_string().unwrap_or_default();
     let note = format!("{message} ({done} of {total} {noun} were looked up before this failure)");
     set(err, "message", &note.into());
@@ -858,13 +864,13 @@ pub(crate) async fn run_migration(
             if plan.chunks.len() == 1 {
                 return err;
             }
-            let done = finished
-                .iter()
-                .zip(&plan.chunks)
-                .filter(|(f, _)| **f)
-                .map(|(_, range)| range.len())
-                .sum();
-            note_progress(&err, done, plan.unique.len(), plan.noun())
+            note_progress(
+                &err,
+                &finished,
+                &plan.chunks,
+                plan.unique.len(),
+                plan.noun(),
+            )
         })?;
 
     let results = Array::new();
