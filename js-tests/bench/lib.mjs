@@ -29,14 +29,12 @@ export function checkPkg(dir) {
 }
 
 /**
- * Loads the package's Node build (what `import "confluence-users"` gives in Node: node/index.mjs
- * re-exports this CommonJS module) and keeps its WebAssembly.Memory. The generated glue does not
- * export the memory, so `WebAssembly.Instance` is wrapped while the glue instantiates the module
- * and the first instance's exports are kept. Returns `memory: null` if that did not work (e.g. a
- * glue that instantiates asynchronously).
+ * `require(file)` of a package's CommonJS glue, with the first WebAssembly.Instance it creates: the
+ * generated glue exports neither the memory nor the externref table, so `WebAssembly.Instance` is
+ * wrapped while the glue instantiates the module. `instance` is undefined for a glue that
+ * instantiates asynchronously.
  */
-export function loadOurs(pkgDir) {
-  const file = join(resolve(pkgDir), "node", "confluence_users.cjs");
+export function requireWithInstance(file) {
   const Original = WebAssembly.Instance;
   let instance;
   WebAssembly.Instance = new Proxy(Original, {
@@ -46,12 +44,21 @@ export function loadOurs(pkgDir) {
       return made;
     },
   });
-  let mod;
   try {
-    mod = require(file);
+    return { mod: require(file), instance };
   } finally {
     WebAssembly.Instance = Original;
   }
+}
+
+/**
+ * Loads the package's Node build (what `import "confluence-users"` gives in Node: node/index.mjs
+ * re-exports this CommonJS module) and keeps its WebAssembly.Memory. Returns `memory: null` if that
+ * could not be had (see `requireWithInstance`).
+ */
+export function loadOurs(pkgDir) {
+  const file = join(resolve(pkgDir), "node", "confluence_users.cjs");
+  const { mod, instance } = requireWithInstance(file);
   const memory = instance?.exports?.memory instanceof WebAssembly.Memory ? instance.exports.memory : null;
   return { mod, memory, file, url: pathToFileURL(join(resolve(pkgDir), "node", "index.mjs")).href };
 }

@@ -3,9 +3,9 @@
 // answers every endpoint with a body the fake really served (recorded once at start-up), so most calls of the
 // fuzz and the soak cost no socket.
 
-import { createRequire } from "node:module";
 import { join } from "node:path";
 
+import { requireWithInstance } from "../bench/lib.mjs";
 import { CREDENTIALS, PKG_DIR, SPECIAL, assertBuilt, startFakeConfluence } from "../helpers.mjs";
 
 export { CREDENTIALS, SPECIAL };
@@ -15,28 +15,13 @@ export const BASIC = { type: "basic", email: CREDENTIALS.email, apiToken: CREDEN
 /**
  * The package's Node build (what `import "confluence-users"` gives in Node) and a probe of its wasm
  * instance: linear memory bytes and externref-table slots. The glue exports neither, so
- * `WebAssembly.Instance` is wrapped while the glue instantiates the module (as js-tests/bench/lib.mjs does
- * for the memory) and the instance's exports are kept.
+ * the bench's `requireWithInstance` keeps the instance the glue creates.
  */
 export function loadPackage() {
   // BOUNDARY_PKG=DIR runs a suite against another build (e.g. main's, to see it catch the old defects).
   const dir = process.env.BOUNDARY_PKG ?? PKG_DIR;
   if (dir === PKG_DIR) assertBuilt();
-  const Original = WebAssembly.Instance;
-  let instance;
-  WebAssembly.Instance = new Proxy(Original, {
-    construct(target, args, newTarget) {
-      const made = Reflect.construct(target, args, newTarget);
-      instance ??= made;
-      return made;
-    },
-  });
-  let mod;
-  try {
-    mod = createRequire(import.meta.url)(join(dir, "node", "confluence_users.cjs"));
-  } finally {
-    WebAssembly.Instance = Original;
-  }
+  const { mod, instance } = requireWithInstance(join(dir, "node", "confluence_users.cjs"));
   const exports = instance?.exports ?? {};
   const memory = exports.memory;
   const table = Object.values(exports).find((v) => v instanceof WebAssembly.Table);
