@@ -30,10 +30,15 @@ const BATCH = 250;
 const DEADLINE_MS = 5_000;
 /** Growth of wasm memory allowed after the warm-up batch (the allocator keeps its high-water mark). */
 const MEMORY_BOUND = 2 * 1024 * 1024;
-/** Externref slots still holding a value after a batch has settled, beyond those before the first. */
+/** Externref slots holding anything (undefined included) after a batch has settled, beyond those before the first. */
 const LIVE_BOUND = 32;
-/** The table's length is its high-water mark (see the todo test at the end). */
-const TABLE_MAX = 65_536;
+/**
+ * Growth of the externref table's length after the warm-up batch. The length is the most slots held at once
+ * (a batch's inputs in flight together), so a later batch that holds more than the first raises it: seen
+ * 2,052 after warm-up and 3,076 at the end of the default run. A slot leaked per caught exception
+ * (wasm-bindgen's catch shims, see src/wasm/js.rs) grew it by about one per hostile input.
+ */
+const TABLE_BOUND = 4096;
 
 const FIELDS = {
   getUser: ["accountId", "expand"],
@@ -48,7 +53,7 @@ const FIELDS = {
 const LISTS = new Set(["expand", "accountIds", "keys", "usernames"]);
 const PAGINATE = { paginateGroupMembershipsForUser: "getGroupMembershipsForUser", paginateBulkUserMigration: "getBulkUserMigration" };
 
-let tableLength;
+let tableFigures;
 
 test(`the JS boundary survives ${INPUTS} hostile inputs (seed ${SEED})`, { timeout: 15 * 60_000 }, async () => {
   const { mod, probe } = loadPackage();
@@ -291,6 +296,7 @@ test(`the JS boundary survives ${INPUTS} hostile inputs (seed ${SEED})`, { timeo
   process.off("unhandledRejection", onUncaught);
 
   const last = samples.at(-1);
+  tableFigures = { warm: warm.table, last: last.table };
   const growth = { memory: last.memory - warm.memory };
   const maxLive = Math.max(...samples.map((s) => s.live));
   const rows = [...byKind.entries()].sort((a, b) => b[1].inputs - a[1].inputs);
@@ -306,7 +312,6 @@ test(`the JS boundary survives ${INPUTS} hostile inputs (seed ${SEED})`, { timeo
   for (const e of examples) console.log(`  example: ${JSON.stringify(e)}`);
 
   assert.ok(growth.memory <= MEMORY_BOUND, `wasm memory grew by ${growth.memory} bytes after warm-up`);
-  tableLength = last.table;
   assert.deepEqual(defects, { syncThrow: 0, notConfluenceError: 0, uncaught: 0, trap: 0, pending: 0, health: 0, freeThrew: 0, causeMissing: 0, leak: 0 });
   // The inputs reached what they were meant to: refusals, the transport, and successes.
   const total = (outcome) => rows.reduce((n, [, row]) => n + (row.outcomes[outcome] ?? 0), 0);
@@ -315,13 +320,10 @@ test(`the JS boundary survives ${INPUTS} hostile inputs (seed ${SEED})`, { timeo
   }
 });
 
-// Open finding (cause found, not fixed): every JS exception caught by a `catch` import that returns a
-// value leaks one table slot. wasm-bindgen 0.2.130's import shims store the import's return value (here
-// `undefined`) in a fresh slot, then `take_last_exception()?` returns before that slot is wrapped, so it is
-// never freed (wasm-bindgen-macro-support's codegen.rs, `exceptional_ret`). The slot holds `undefined`,
-// not `null`, which is why the count of slots Rust owns above (neither null nor undefined) stays flat.
-// Seen sequentially: one throwing hook per call grows the table by ~2 slots a call, for good.
-test("the externref table's length stays bounded", { todo: "wasm-bindgen 0.2.130 leaks one externref slot per caught exception of a value-returning import" }, () => {
-  assert.ok(tableLength !== undefined, "the fuzz did not run");
-  assert.ok(tableLength <= TABLE_MAX, `the externref table grew to ${tableLength} slots`);
+// The table's length after the fuzz, against its length after the warm-up batch: a leak of one slot per
+// caught exception shows here even where the slots hold `undefined`.
+test("the externref table's length stays bounded", () => {
+  assert.ok(tableFigures !== undefined, "the fuzz did not run");
+  const { warm, last } = tableFigures;
+  assert.ok(last - warm <= TABLE_BOUND, `the externref table grew from ${warm} slots after warm-up to ${last}`);
 });

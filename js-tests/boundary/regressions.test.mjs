@@ -227,3 +227,72 @@ describe("inputs the fuzz found", () => {
     client.free();
   });
 });
+
+// wasm-bindgen 0.2.130's shim for a `catch` import that returns a JS value takes an externref slot for the
+// return value before it looks for an exception, and on an exception never frees it (the slot holds
+// `undefined`). The skin's own imports (src/wasm/js.rs) return `Option<Nullable<JsValue>>`, whose slot the JS
+// side takes only for a value. One case per import that runs user code: each throws on every call, and after
+// CALLS calls the table's length and its slots holding anything (undefined included) are where they were.
+describe("no externref slot is left behind by a caught exception", () => {
+  const CALLS = 1000;
+  /** Slots the table may gain over CALLS calls: a leak of one per call shows as CALLS. */
+  const SLACK = 8;
+  const ok = (status, text, extra = {}) => () =>
+    Promise.resolve({ status, headers: { get: () => "application/json" }, text: async () => text, ...extra });
+  const boom = (where) => () => {
+    throw new Boom(where);
+  };
+  const accountIdsThrowing = () => {
+    const ids = [SPECIAL.currentUser];
+    Object.defineProperty(ids, 0, { get: boom("accountIds[0]") });
+    return ids;
+  };
+  const promiseWithThrowingConstructor = () => {
+    const p = Promise.resolve(CREDENTIALS.oauthToken);
+    Object.defineProperty(p, "constructor", { get: boom("constructor getter") });
+    return p;
+  };
+  const detached = () => {
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    return buffer;
+  };
+  const cases = [
+    // [import, options of the client, method, params, outcome]
+    ["Reflect.get: a params getter throws", {}, "getUser", () => ({ get accountId() { throw new Boom("accountId"); } }), "invalidArgument"],
+    ["Reflect.get (index): an accountIds item getter throws", {}, "getBulkUserLookup", () => ({ accountIds: accountIdsThrowing() }), "invalidArgument"],
+    ["Object.keys: a params Proxy's ownKeys trap throws", {}, "getUser", () => new Proxy({}, { ownKeys: boom("ownKeys") }), "invalidArgument"],
+    ["Function.call (0 args): the token function throws", { auth: { type: "bearer", token: boom("token") } }, "getUser", VALID.getUser, "invalidArgument"],
+    ["Promise.resolve: the token's promise has a throwing constructor getter", { auth: { type: "bearer", token: promiseWithThrowingConstructor } }, "getUser", VALID.getUser, "invalidArgument"],
+    ["Function.call (1 arg): every hook throws", { hooks: { onRequest: boom("onRequest"), onResponse: boom("onResponse") } }, "getUser", VALID.getUser, "resolved"],
+    ["Function.call (1 arg): a hook's result has a throwing catch", { hooks: { onRequest: () => ({ catch: boom("catch") }) } }, "getUser", VALID.getUser, "resolved"],
+    ["Function.call (2 args): fetch throws", { fetch: boom("fetch") }, "getUser", VALID.getUser, "network"],
+    ["Function.call (1 arg): headers.get throws", { fetch: ok(200, "{}", { headers: { get: boom("headers.get") } }) }, "getUser", VALID.getUser, "network"],
+    ["Function.call (0 args): text() throws", { fetch: ok(200, "{}", { text: boom("text") }) }, "getUser", VALID.getUser, "network"],
+    ["Reflect.get (receiver): arrayBuffer() gives no ArrayBuffer", { fetch: () => Promise.resolve({ status: 200, arrayBuffer: async () => ({}) }) }, "getUser", VALID.getUser, "network"],
+    ["Reflect.construct: arrayBuffer() gives a detached buffer", { fetch: () => Promise.resolve({ status: 200, arrayBuffer: async () => detached() }) }, "getUser", VALID.getUser, "network"],
+    ["JSON.parse: an error body that is not JSON", { fetch: ok(502, "<html>Bad gateway</html>") }, "getUser", VALID.getUser, "http"],
+  ];
+  for (const [name, options, method, params, outcome] of cases) {
+    test(name, async () => {
+      const client = new ConfluenceClient({ auth: BASIC, fetch: memFetch, retry: false, timeout: 1000, ...options });
+      const once = () =>
+        client[method](params()).then(
+          () => "resolved",
+          (e) => (isConfluenceError(e) ? e.kind : `not a ConfluenceError: ${e?.stack ?? e}`),
+        );
+      // Warm-up: the first calls allocate what every call reuses (the client's tables, the allocator's pages).
+      for (let i = 0; i < 20; i++) assert.equal(await once(), outcome);
+      const before = probe();
+      for (let i = 0; i < CALLS; i++) {
+        const got = await once();
+        if (got !== outcome) assert.equal(got, outcome);
+      }
+      const after = probe();
+      client.free();
+      console.log(`${name}: externref table ${before.table} -> ${after.table}, slots holding a value ${before.live} -> ${after.live} over ${CALLS} calls`);
+      assert.ok(after.table - before.table <= SLACK, `the externref table grew from ${before.table} to ${after.table} slots over ${CALLS} calls`);
+      assert.ok(after.live - before.live <= SLACK, `slots holding a value went from ${before.live} to ${after.live} over ${CALLS} calls`);
+    });
+  }
+});

@@ -19,9 +19,8 @@ const n = (count) => Math.max(1, Math.round(count * SCALE));
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc");
 
-/** Growth allowed from the sample after warm-up to the last one. */
-const BOUNDS = { rss: 64 * 2 ** 20, heap: 16 * 2 ** 20, wasm: 2 * 2 ** 20, live: 32 };
-const TABLE_MAX = 65_536;
+/** Growth allowed from the sample after warm-up to the last one (for the table, from the first concurrent sample). */
+const BOUNDS = { rss: 64 * 2 ** 20, heap: 16 * 2 ** 20, wasm: 2 * 2 ** 20, live: 32, table: 256 };
 
 test("soak: memory and the externref table stay flat", { timeout: 10 * 60_000 }, async () => {
   const { mod, probe } = loadPackage();
@@ -129,5 +128,8 @@ test("soak: memory and the externref table stay flat", { timeout: 10 * 60_000 },
   assert.ok(growth("heap") <= BOUNDS.heap, `the JS heap grew by ${mb(growth("heap"))} MB after warm-up`);
   assert.ok(growth("memory") <= BOUNDS.wasm, `wasm memory grew by ${mb(growth("memory"))} MB after warm-up`);
   assert.ok(last.live - warm.live <= BOUNDS.live, `${last.live - warm.live} more externref slots hold a value`);
-  assert.ok(last.table <= TABLE_MAX, `the externref table grew to ${last.table}`);
+  // The table's length is the most slots held at once: the first 5,000 calls at concurrency 100 raise it
+  // (1,156 to 3,076 seen), and nothing after may (a slot leaked per call would add thousands).
+  const peak = samples.find((s) => s.label.startsWith("concurrent")).table;
+  assert.ok(last.table - peak <= BOUNDS.table, `the externref table grew from ${peak} to ${last.table} slots after the first concurrent round`);
 });

@@ -14,8 +14,7 @@ use web_sys::{AbortController, AbortSignal};
 
 use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
 use super::interrupt::{signal_aborted, Fired, Interrupt};
-use super::js::{get, promise, read, resolve, set};
-use super::json_parse;
+use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
 use super::options::{call_signal, Settings, MAX_TIMER_MS};
 use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
@@ -136,14 +135,14 @@ impl HookInfo for RetryInfo<'_> {
 /// out of the call.
 fn call_hook(hook: &Option<Function>, info: &dyn HookInfo, redact: &dyn Fn(&str) -> String) {
     let Some(hook) = hook else { return };
-    if let Ok(returned) = hook.call1(&JsValue::UNDEFINED, &info.to_js(redact)) {
+    if let Ok(returned) = call1(hook, &JsValue::UNDEFINED, &info.to_js(redact)) {
         // A rejected promise from a hook is handled here, with the built-in `Boolean` as the
         // handler: it takes any reason, never throws, and needs no closure kept alive.
         // (`typeof`, not `instanceof`: the latter would run a Proxy's trap.)
         let catch = read(&returned, "catch").unwrap_or(JsValue::UNDEFINED);
         let boolean = get(&js_sys::global(), "Boolean");
         if catch.is_function() && boolean.is_function() {
-            let _ = catch.unchecked_ref::<Function>().call1(&returned, &boolean);
+            let _ = call1(catch.unchecked_ref(), &returned, &boolean);
         }
     }
 }
@@ -285,8 +284,7 @@ impl Inner {
         source: &Function,
         signal: Option<&AbortSignal>,
     ) -> Result<String, TokenFailure> {
-        let value = source
-            .call0(&JsValue::UNDEFINED)
+        let value = call0(source, &JsValue::UNDEFINED)
             .map_err(|e| TokenFailure::invalid(format!("auth.token threw: {}", describe(&e)), e))?;
         if !value.is_string() {
             let pending = resolve(&value).map_err(|e| {

@@ -7,30 +7,100 @@
 //! would skip the frame's drops, leaking externref slots and leaving the client's borrow held).
 //! `typeof` tests (`is_object`, `is_function`, `as_string`, `as_f64`) run no user code and are
 //! safe on any value; `instanceof` and `Array.isArray` are not (a Proxy's trap runs).
+//!
+//! Those imports return [`Any`], not `JsValue`. wasm-bindgen 0.2.130's shim for a `catch`
+//! import returning a `JsValue` puts the import's return value in a fresh externref slot
+//! before it looks for an exception, and on an exception returns without freeing that slot:
+//! one slot leaked (holding `undefined`) per exception caught, for good. `Option<Nullable<_>>`
+//! crosses as an index that the JS side allocates only for a value that is neither `undefined`
+//! nor `null` (those two are fixed handles); when the import throws, wasm-bindgen's
+//! `handleError` returns `undefined`, which reaches Rust as index 0, `None`, and no slot was
+//! taken. (`Option<Array>` and `Option<Promise>` do the same for imports that only ever return
+//! an object.) js-sys's own `catch` methods (`Reflect::get`, `Function::call*`, `JSON::parse`)
+//! have the leaking shape, so the skin calls user code only through the functions here; js-sys's
+//! remain only where nothing can throw (a native promise's own `catch` and `reject`, the
+//! runtime's `setTimeout`). `js-tests/boundary/regressions.test.mjs` throws through each import
+//! here 1,000 times and checks that the table does not grow.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use js_sys::{Array, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, JsString, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::Nullable;
 use wasm_bindgen_futures::future_to_promise;
+
+/// Any JS value as a `catch` import returns it without leaking a slot on a throw: `None` is
+/// `undefined`, `Some(Null)` is `null`. [`value`] makes it a `JsValue` again.
+type Any = Option<Nullable<JsValue>>;
+
+/// The `JsValue` an [`Any`] stands for.
+fn value(any: Any) -> JsValue {
+    match any {
+        None => JsValue::UNDEFINED,
+        Some(Nullable::Null) => JsValue::NULL,
+        Some(Nullable::Value(v)) => v,
+    }
+}
 
 #[wasm_bindgen]
 extern "C" {
+    /// A JS function as this module calls it: `f.call(this, ...)`, as js-sys's `Function::call*`.
+    type Callable;
+    #[wasm_bindgen(method, js_name = call, catch)]
+    fn call_0(this: &Callable, context: &JsValue) -> Result<Any, JsValue>;
+    #[wasm_bindgen(method, js_name = call, catch)]
+    fn call_1(this: &Callable, context: &JsValue, a: &JsValue) -> Result<Any, JsValue>;
+    #[wasm_bindgen(method, js_name = call, catch)]
+    fn call_2(this: &Callable, context: &JsValue, a: &JsValue, b: &JsValue)
+        -> Result<Any, JsValue>;
+
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
-    fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+    fn object_keys(value: &JsValue) -> Result<Option<Array>, JsValue>;
     #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
-    fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
+    fn promise_resolve(value: &JsValue) -> Result<Option<Promise>, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get(target: &JsValue, key: &JsValue) -> Result<Any, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get_index(target: &JsValue, index: u32) -> Result<Any, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn get_with_receiver(
         target: &JsValue,
         key: &JsValue,
         receiver: &JsValue,
-    ) -> Result<JsValue, JsValue>;
+    ) -> Result<Any, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = construct, catch)]
-    fn construct(target: &JsValue, arguments: &Array) -> Result<JsValue, JsValue>;
+    fn construct(target: &JsValue, arguments: &Array) -> Result<Any, JsValue>;
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse(text: &JsString) -> Result<Any, JsValue>;
+}
+
+/// `f.call(this)`: `Err` is what `f` threw.
+pub(crate) fn call0(f: &Function, this: &JsValue) -> Result<JsValue, JsValue> {
+    f.unchecked_ref::<Callable>().call_0(this).map(value)
+}
+
+/// `f.call(this, a)`: `Err` is what `f` threw.
+pub(crate) fn call1(f: &Function, this: &JsValue, a: &JsValue) -> Result<JsValue, JsValue> {
+    f.unchecked_ref::<Callable>().call_1(this, a).map(value)
+}
+
+/// `f.call(this, a, b)`: `Err` is what `f` threw.
+pub(crate) fn call2(
+    f: &Function,
+    this: &JsValue,
+    a: &JsValue,
+    b: &JsValue,
+) -> Result<JsValue, JsValue> {
+    f.unchecked_ref::<Callable>().call_2(this, a, b).map(value)
+}
+
+/// `JSON.parse` on the JS string itself (`js_sys::JSON::parse` takes a `&str`, which would copy
+/// the body back out of wasm memory). `Err` is the `SyntaxError` of a body that is not JSON.
+pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
+    parse(text).map(value)
 }
 
 /// `target[key]` of a value this crate made, or received from its own `JSON.parse`: such reads
@@ -45,12 +115,12 @@ pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !target.is_object() && !target.is_function() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(target, &JsValue::from_str(key))
+    reflect_get(target, &JsValue::from_str(key)).map(value)
 }
 
 /// `target[index]` of a user's value.
 pub(crate) fn read_index(target: &JsValue, index: u32) -> Result<JsValue, JsValue> {
-    Reflect::get_u32(target, index)
+    reflect_get_index(target, index).map(value)
 }
 
 /// `Array.isArray(value)`; `Err` for a revoked Proxy.
@@ -64,14 +134,14 @@ pub(crate) fn is_array(value: &JsValue) -> Result<bool, JsValue> {
 /// `Object.keys(value)`: the engine's own array of strings. `Err` is what an `ownKeys` or
 /// `getOwnPropertyDescriptor` trap threw.
 pub(crate) fn keys(value: &JsValue) -> Result<Array, JsValue> {
-    object_keys(value)
+    object_keys(value).map(Option::unwrap_or_default)
 }
 
 /// A native promise of `value` (a promise, any thenable, or a plain value). `Err` only for a
 /// native promise whose `constructor` getter throws; a thenable whose `then` throws gives a
 /// rejected promise.
 pub(crate) fn resolve(value: &JsValue) -> Result<Promise, JsValue> {
-    promise_resolve(value)
+    promise_resolve(value).map(|p| p.unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED)))
 }
 
 /// A view of `value` when it is an `ArrayBuffer` that can be read. Its `byteLength` getter,
@@ -85,7 +155,7 @@ pub(crate) fn array_buffer_bytes(value: &JsValue) -> Option<Uint8Array> {
         let global = js_sys::global();
         let proto = read(&read(&global, "ArrayBuffer")?, "prototype")?;
         get_with_receiver(&proto, &JsValue::from_str("byteLength"), value)?;
-        construct(&read(&global, "Uint8Array")?, &Array::of1(value))
+        construct(&read(&global, "Uint8Array")?, &Array::of1(value)).map(self::value)
     };
     view().ok().map(JsCast::unchecked_into)
 }

@@ -41,14 +41,6 @@ use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
 
-#[wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` on the JS string itself: `js_sys::JSON::parse` takes a `&str`, which would
-    /// copy the body back out of wasm memory.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
-}
-
 /// Sends a prepared call. Not generic, so its future exists once in the binary.
 fn send(
     inner: Rc<Inner>,

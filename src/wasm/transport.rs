@@ -4,7 +4,7 @@
 
 use std::cell::OnceCell;
 
-use super::js::{array_buffer_bytes, get, read, resolve, set};
+use super::js::{array_buffer_bytes, call0, call1, call2, get, read, resolve, set};
 use super::params::string_of;
 use js_sys::{Function, JsString, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -158,7 +158,7 @@ fn call_method(target: &JsValue, method: &str) -> Result<Option<JsValue>, Failur
         return Ok(None);
     }
     let f: &Function = f.unchecked_ref();
-    f.call0(target).map(Some).map_err(Failure::thrown)
+    call0(f, target).map(Some).map_err(Failure::thrown)
 }
 
 /// Sends `request` with `signal` as the fetch's own abort signal, racing each step against
@@ -181,10 +181,13 @@ pub(crate) async fn send(
     set(&init, "headers", &headers);
     set(&init, "signal", signal);
 
-    let pending = fetch
-        .function
-        .call2(&fetch.this, &JsValue::from_str(&request.url), &init)
-        .map_err(Failure::thrown)?;
+    let pending = call2(
+        &fetch.function,
+        &fetch.this,
+        &JsValue::from_str(&request.url),
+        &init,
+    )
+    .map_err(Failure::thrown)?;
     let response = settle(pending, interrupt).await?;
     if !response.is_object() {
         return Err(network(
@@ -257,9 +260,7 @@ fn header(headers: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
     if !getter.is_function() {
         return Ok(None);
     }
-    let value = getter
-        .unchecked_ref::<Function>()
-        .call1(headers, &JsValue::from_str(name))?;
+    let value = call1(getter.unchecked_ref(), headers, &JsValue::from_str(name))?;
     Ok(string_of(&value).and_then(Result::ok))
 }
 
