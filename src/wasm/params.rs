@@ -203,14 +203,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An array whose items `item` reads (`Err` is what was expected of the item). Its
-    /// `length` is read once and checked before anything is reserved; each item is read by
-    /// index, so a Proxy's lying `length` or throwing index trap is an `Err`.
-    fn list<T>(
-        &self,
-        key: &str,
-        item: impl Fn(&JsValue) -> Result<T, String>,
-    ) -> Result<Option<Vec<T>>, Refusal> {
+    /// An array of strings. Its `length` is read once and checked before anything is
+    /// reserved; each item is read by index, so a Proxy's lying `length` or throwing index
+    /// trap is an `Err`.
+    pub(crate) fn strings(&self, key: &str) -> Result<Option<Vec<String>>, Refusal> {
         let Some(value) = self.get(key)? else {
             return Ok(None);
         };
@@ -236,13 +232,9 @@ impl<'a> Reader<'a> {
         for i in 0..length {
             let v = read_index(&value, i)
                 .map_err(|e| Refusal::threw(&format!("{}.{key}[{i}]", self.name), e))?;
-            out.push(item(&v).map_err(|m| format!("{}.{key}[{i}]: {m}", self.name))?);
+            out.push(expect_string(&v).map_err(|m| format!("{}.{key}[{i}]: {m}", self.name))?);
         }
         Ok(Some(out))
-    }
-
-    pub(crate) fn strings(&self, key: &str) -> Result<Option<Vec<String>>, Refusal> {
-        self.list(key, expect_string)
     }
 }
 
@@ -252,10 +244,15 @@ impl Source<Refusal> for Reader<'_> {
         if !required {
             return Reader::string(self, key);
         }
-        if self.get_raw(key)?.is_undefined() {
+        // Read once: a getter runs as often as it is read. Only `undefined` is absent here
+        // (the core names the missing field); `null` is a value of the wrong type.
+        let value = self.get_raw(key)?;
+        if value.is_undefined() {
             return Ok(None);
         }
-        self.required_string(key).map(Some)
+        Ok(Some(
+            expect_string(&value).map_err(|m| self.wrong(key, &m))?,
+        ))
     }
 
     fn strings(&mut self, key: &str) -> Result<Option<Vec<String>>, Refusal> {
