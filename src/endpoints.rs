@@ -13,16 +13,17 @@ use crate::models::{
     AccountId, AccountIdEmailRecord, BulkUserLookupArray, GroupArrayWithLinks, MigratedUserArray,
     User, UserAnonymous,
 };
-use crate::schema::{self, Shape};
+use crate::schema::{Shape, Shaped};
 
 /// An operation of the user API: its params validate themselves and produce the request path.
 pub trait Endpoint {
     /// Confluence's operationId, e.g. `getUser`.
     const OPERATION: &'static str;
     /// The model a 2xx response decodes into.
-    type Output: DeserializeOwned;
-    /// The shape of a 2xx body, which [`crate::validate`] checks (the same rules as `Output`).
-    const SHAPE: &'static Shape;
+    type Output: DeserializeOwned + Shaped;
+    /// The shape of a 2xx body, which [`crate::validate`] checks: `Output`'s, from the same
+    /// declaration as its serde code.
+    const SHAPE: &'static Shape = &<Self::Output as Shaped>::SHAPE;
     /// Checks every parameter; the error names the one that is wrong.
     fn validate(&self) -> Result<(), Error>;
     /// Validates, then returns the path below `/wiki/rest/api` with its query, e.g.
@@ -244,7 +245,6 @@ pub struct GetUserParams {
 impl Endpoint for GetUserParams {
     const OPERATION: &'static str = "getUser";
     type Output = User;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::USER);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id("accountId", &self.account_id)
@@ -272,7 +272,6 @@ pub struct GetAnonymousUserParams {
 impl Endpoint for GetAnonymousUserParams {
     const OPERATION: &'static str = "getAnonymousUser";
     type Output = UserAnonymous;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::USER_ANONYMOUS);
 
     fn validate(&self) -> Result<(), Error> {
         Ok(())
@@ -298,7 +297,6 @@ pub struct GetCurrentUserParams {
 impl Endpoint for GetCurrentUserParams {
     const OPERATION: &'static str = "getCurrentUser";
     type Output = User;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::USER);
 
     fn validate(&self) -> Result<(), Error> {
         Ok(())
@@ -329,7 +327,6 @@ pub struct GetGroupMembershipsForUserParams {
 impl Endpoint for GetGroupMembershipsForUserParams {
     const OPERATION: &'static str = "getGroupMembershipsForUser";
     type Output = GroupArrayWithLinks;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::GROUP_ARRAY_WITH_LINKS);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id("accountId", &self.account_id)?;
@@ -366,7 +363,6 @@ pub struct GetBulkUserLookupParams {
 impl Endpoint for GetBulkUserLookupParams {
     const OPERATION: &'static str = "getBulkUserLookup";
     type Output = BulkUserLookupArray;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::BULK_USER_LOOKUP_ARRAY);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id_list(&self.account_ids)?;
@@ -420,7 +416,6 @@ pub struct GetPrivacyUnsafeUserEmailParams {
 impl Endpoint for GetPrivacyUnsafeUserEmailParams {
     const OPERATION: &'static str = "getPrivacyUnsafeUserEmail";
     type Output = AccountIdEmailRecord;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::ACCOUNT_ID_EMAIL_RECORD);
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id("accountId", &self.account_id)
@@ -447,7 +442,6 @@ pub struct GetPrivacyUnsafeUserEmailBulkParams {
 impl Endpoint for GetPrivacyUnsafeUserEmailBulkParams {
     const OPERATION: &'static str = "getPrivacyUnsafeUserEmailBulk";
     type Output = Vec<AccountIdEmailRecord>;
-    const SHAPE: &'static Shape = &Shape::Array(&Shape::Object(&schema::ACCOUNT_ID_EMAIL_RECORD));
 
     fn validate(&self) -> Result<(), Error> {
         require_account_id_list(&self.account_ids)
@@ -589,7 +583,6 @@ impl PagedEndpoint for GetBulkUserMigrationParams {
 impl Endpoint for GetBulkUserMigrationParams {
     const OPERATION: &'static str = "getBulkUserMigration";
     type Output = MigratedUserArray;
-    const SHAPE: &'static Shape = &Shape::Object(&schema::MIGRATED_USER_ARRAY);
 
     fn validate(&self) -> Result<(), Error> {
         self.lookup()?;

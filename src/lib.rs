@@ -45,7 +45,13 @@ mod config;
 mod encode;
 mod endpoints;
 mod error;
+// Read by the wasm skin (and natively by their tests): what params and options objects may
+// hold, for any front end that reads JS-like objects.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod input;
 pub mod models;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod options;
 mod paging;
 mod redact;
 mod response;

@@ -447,7 +447,7 @@ fn error_body() -> BoxedStrategy<Vec<u8>> {
     );
     prop_oneof![
         3 => arbitrary_body(),
-        3 => shaped(ERROR_BODY, Noise::Noisy).prop_map(|v| to_body(&v, false)),
+        3 => shaped(&ERROR_BODY, Noise::Noisy).prop_map(|v| to_body(&v, false)),
         3 => vec(piece.clone(), 0..60).prop_map(|p| p.concat().into_bytes()),
         1 => (vec(piece, 0..8), 1usize..400).prop_map(|(p, n)| p.concat().repeat(n).into_bytes()),
     ]

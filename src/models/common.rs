@@ -5,35 +5,33 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// An image: a profile picture or a space icon (`Icon`).
-///
-/// The spec makes `Icon` nullable: a `profilePicture` may be `null` depending on the user's
-/// privacy settings, so fields of this type may be `null`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct Icon {
-    /// Path of the image relative to the site, e.g. `/wiki/aa-avatar/5b10ac8d82e05b22cc7d4ef5`.
-    pub path: String,
-    /// Width in pixels.
-    pub width: i32,
-    /// Height in pixels.
-    pub height: i32,
-    /// Whether this is the default image rather than one the user or space set.
-    pub is_default: bool,
+model! {
+    /// An image: a profile picture or a space icon (`Icon`).
+    ///
+    /// The spec makes `Icon` nullable: a `profilePicture` may be `null` depending on the user's
+    /// privacy settings, so fields of this type may be `null`.
+    pub struct Icon {
+        /// Path of the image relative to the site, e.g. `/wiki/aa-avatar/5b10ac8d82e05b22cc7d4ef5`.
+        required path: String = "path",
+        /// Width in pixels.
+        required width: i32 = "width",
+        /// Height in pixels.
+        required height: i32 = "height",
+        /// Whether this is the default image rather than one the user or space set.
+        required is_default: bool = "isDefault",
+    }
 }
 
-/// An operation and the kind of entity it applies to, e.g. `create` on `page`
-/// (`OperationCheckResult`). Present in `operations`, with `expand=operations`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct OperationCheckResult {
-    /// The operation.
-    pub operation: OperationName,
-    /// The space or content type it applies to: `application`, `page`, `blogpost`, `comment`,
-    /// `attachment` or `space`.
-    pub target_type: String,
+model! {
+    /// An operation and the kind of entity it applies to, e.g. `create` on `page`
+    /// (`OperationCheckResult`). Present in `operations`, with `expand=operations`.
+    pub struct OperationCheckResult {
+        /// The operation.
+        required operation: OperationName = "operation",
+        /// The space or content type it applies to: `application`, `page`, `blogpost`, `comment`,
+        /// `attachment` or `space`.
+        required target_type: String = "targetType",
+    }
 }
 
 open_enum! {
@@ -152,6 +150,10 @@ impl<'de> Deserialize<'de> for Link {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Links(pub BTreeMap<String, Link>);
+
+impl crate::schema::Shaped for Links {
+    const SHAPE: crate::schema::Shape = crate::schema::Shape::Links;
+}
 
 // tsify would render `BTreeMap<String, Link>` as a JS `Map` and `Link` as a tagged object; the
 // wire is a plain object of strings or objects, so the declaration is written out here.

@@ -1,20 +1,17 @@
 //! Email addresses: `getPrivacyUnsafeUserEmail` (`AccountIdEmailRecord`) and
 //! `getPrivacyUnsafeUserEmailBulk` (a JSON array of them, `Vec<AccountIdEmailRecord>`).
 
-use serde::{Deserialize, Serialize};
-
 use super::AccountId;
 
-/// A user's account ID and email address, regardless of their privacy settings
-/// (`AccountIdEmailRecord`). Only apps approved by Atlassian may call these endpoints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct AccountIdEmailRecord {
-    /// The account ID.
-    pub account_id: AccountId,
-    /// The email address.
-    pub email: String,
+model! {
+    /// A user's account ID and email address, regardless of their privacy settings
+    /// (`AccountIdEmailRecord`). Only apps approved by Atlassian may call these endpoints.
+    pub struct AccountIdEmailRecord {
+        /// The account ID.
+        required account_id: AccountId = "accountId",
+        /// The email address.
+        required email: String = "email",
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! Groups: the `getGroupMembershipsForUser` page (`GroupArrayWithLinks`).
 
-use serde::{Deserialize, Serialize};
-
-use super::{js_safe_i64, non_null, nullable_is_none, Links};
+use super::Links;
 
 open_enum! {
     /// The kind of group (`Group.type`); Confluence only documents `group`.
@@ -12,53 +10,38 @@ open_enum! {
     }
 }
 
-/// A user group (`Group`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct Group {
-    /// The kind of group, `group`.
-    pub r#type: GroupType,
-    /// The group name, e.g. `confluence-users`.
-    pub name: String,
-    /// The group ID; may be `null` in this version of the API.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub id: Option<String>,
-    /// Links: `self`.
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub links: Option<Links>,
+model! {
+    /// A user group (`Group`).
+    pub struct Group {
+        /// The kind of group, `group`.
+        required r#type: GroupType = "type",
+        /// The group name, e.g. `confluence-users`.
+        required name: String = "name",
+        /// The group ID; may be `null` in this version of the API.
+        optional_nullable id: String = "id",
+        /// Links: `self`.
+        optional links: Links = "_links",
+    }
 }
 
-/// A page of the groups a user belongs to, from `getGroupMembershipsForUser`
-/// (`GroupArrayWithLinks`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct GroupArrayWithLinks {
-    /// The groups on this page.
-    pub results: Vec<Group>,
-    /// Offset of the first result.
-    pub start: i32,
-    /// The page size the server applied.
-    pub limit: i32,
-    /// Number of results on this page.
-    pub size: i32,
-    /// Number of groups before paging. Only when the server was asked for it
-    /// (`shouldReturnTotalSize=true`); the spec's default is 0.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "js_safe_i64"
-    )]
-    pub total_size: Option<i64>,
-    /// Links: `self`, `base`, `context`, and `next` while more groups follow.
-    #[serde(rename = "_links")]
-    pub links: Links,
+model! {
+    /// A page of the groups a user belongs to, from `getGroupMembershipsForUser`
+    /// (`GroupArrayWithLinks`).
+    pub struct GroupArrayWithLinks {
+        /// The groups on this page.
+        required results: Vec<Group> = "results",
+        /// Offset of the first result.
+        required start: i32 = "start",
+        /// The page size the server applied.
+        required limit: i32 = "limit",
+        /// Number of results on this page.
+        required size: i32 = "size",
+        /// Number of groups before paging. Only when the server was asked for it
+        /// (`shouldReturnTotalSize=true`); the spec's default is 0.
+        optional_safe_int total_size: i64 = "totalSize",
+        /// Links: `self`, `base`, `context`, and `next` while more groups follow.
+        required links: Links = "_links",
+    }
 }
 
 #[cfg(test)]

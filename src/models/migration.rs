@@ -1,44 +1,37 @@
 //! User migration: `getBulkUserMigration` (`MigratedUserArray`). The endpoint is deprecated and
 //! was removed from Atlassian's spec after 2023-03.
 
-use serde::{Deserialize, Serialize};
+use super::{AccountId, Links};
 
-use super::{nullable_is_none, AccountId, Links};
-
-/// The account ID a deprecated username or user key maps to (`MigratedUser`). Any field may be
-/// absent or `null`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct MigratedUser {
-    /// The deprecated username that was looked up.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub username: Option<String>,
-    /// The deprecated user key that was looked up.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub key: Option<String>,
-    /// The account ID it belongs to.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub account_id: Option<AccountId>,
+model! {
+    /// The account ID a deprecated username or user key maps to (`MigratedUser`). Any field may be
+    /// absent or `null`.
+    #[derive(Default)]
+    pub struct MigratedUser {
+        /// The deprecated username that was looked up.
+        optional_nullable username: String = "username",
+        /// The deprecated user key that was looked up.
+        optional_nullable key: String = "key",
+        /// The account ID it belongs to.
+        optional_nullable account_id: AccountId = "accountId",
+    }
 }
 
-/// A page of username/key → account ID mappings from the deprecated `getBulkUserMigration`
-/// (`MigratedUserArray`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct MigratedUserArray {
-    /// The mappings on this page.
-    pub results: Vec<MigratedUser>,
-    /// Offset of the first result.
-    pub start: i32,
-    /// The page size the server applied.
-    pub limit: i32,
-    /// Number of results on this page.
-    pub size: i32,
-    /// Links: `self`, `base`, `context`, and `next` while more results follow.
-    #[serde(rename = "_links")]
-    pub links: Links,
+model! {
+    /// A page of username/key → account ID mappings from the deprecated `getBulkUserMigration`
+    /// (`MigratedUserArray`).
+    pub struct MigratedUserArray {
+        /// The mappings on this page.
+        required results: Vec<MigratedUser> = "results",
+        /// Offset of the first result.
+        required start: i32 = "start",
+        /// The page size the server applied.
+        required limit: i32 = "limit",
+        /// Number of results on this page.
+        required size: i32 = "size",
+        /// Links: `self`, `base`, `context`, and `next` while more results follow.
+        required links: Links = "_links",
+    }
 }
 
 #[cfg(test)]

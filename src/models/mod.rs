@@ -63,6 +63,18 @@ macro_rules! open_enum {
             }
         }
 
+        impl $crate::schema::Shaped for $name {
+            const SHAPE: $crate::schema::Shape = {
+                #[cfg(not(target_arch = "wasm32"))]
+                static KNOWN: &[&str] = &[$($wire),+];
+                // The validator takes any string here; only the native property tests read the
+                // list, and in the wasm build it would add ~400 bytes of tables and strings.
+                #[cfg(target_arch = "wasm32")]
+                static KNOWN: &[&str] = &[];
+                $crate::schema::Shape::OpenEnum(&KNOWN)
+            };
+        }
+
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
                 Self::known(value).unwrap_or_else(|| Self::Other(value.to_owned()))
@@ -129,6 +141,135 @@ macro_rules! open_enum {
             $("\"", $wire, "\" | ",)+
             "(string & {});"
         )
+    };
+}
+
+/// Declares a response model once: from the same lines come the serde struct, its tsify
+/// TypeScript (wasm builds) and its [`Shaped::SHAPE`](crate::schema::Shaped) for the
+/// validator, so the three cannot drift.
+///
+/// Each field starts with its kind, the four rows of the table above plus two:
+///
+/// | kind                 | Rust        | serde                                              | schema              |
+/// |----------------------|-------------|----------------------------------------------------|---------------------|
+/// | `required`           | `T`         | must be present, not `null`                        | required, `T`       |
+/// | `required_nullable`  | `Option<T>` | must be present, may be `null`                     | required, nullable  |
+/// | `optional`           | `Option<T>` | may be absent, `null` refused                      | optional, `T`       |
+/// | `optional_nullable`  | `Option<T>` | may be absent or `null`                            | optional, nullable  |
+/// | `optional_safe_int`  | `Option<i64>` | may be absent; `null` and unsafe integers refused | optional, safe int  |
+/// | `extra`              | the map     | every other key, verbatim (`#[serde(flatten)]`)    | keeps unknown keys  |
+///
+/// then `name: T = "wireName"`. The struct's own attributes (docs, extra derives) and each
+/// field's (docs, a tsify type override) are passed through.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($body:tt)* }
+    ) => {
+        model!(@munch [$(#[$meta])*] $name [false] [] [] $($body)*);
+    };
+
+    // All fields read: the struct and its shape.
+    (@munch [$($meta:tt)*] $name:ident [$keeps:tt] [$($fields:tt)*] [$($schema:tt)*]) => {
+        $($meta)*
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+        pub struct $name { $($fields)* }
+
+        impl $crate::schema::Shaped for $name {
+            // A static, so that every shape holding this one points at one table rather than
+            // a copy per use of the constant.
+            const SHAPE: $crate::schema::Shape = {
+                static OBJECT: $crate::schema::Object = $crate::schema::Object {
+                    name: stringify!($name),
+                    fields: &[$($schema)*],
+                    keeps_unknown: $keeps,
+                };
+                $crate::schema::Shape::Object(&OBJECT)
+            };
+        }
+    };
+
+    (@munch $meta:tt $name:ident $keeps:tt [$($fields:tt)*] [$($schema:tt)*]
+        $(#[$fm:meta])* required $field:ident : $ty:ty = $wire:tt, $($rest:tt)*
+    ) => {
+        model!(@munch $meta $name $keeps
+            [$($fields)* $(#[$fm])* #[serde(rename = $wire)] pub $field: $ty,]
+            [$($schema)* model!(@field $wire, true, <$ty as $crate::schema::Shaped>::SHAPE),]
+            $($rest)*);
+    };
+
+    (@munch $meta:tt $name:ident $keeps:tt [$($fields:tt)*] [$($schema:tt)*]
+        $(#[$fm:meta])* required_nullable $field:ident : $ty:ty = $wire:tt, $($rest:tt)*
+    ) => {
+        model!(@munch $meta $name $keeps
+            [$($fields)* $(#[$fm])*
+                #[serde(rename = $wire, deserialize_with = "crate::models::required_nullable")]
+                pub $field: Option<$ty>,]
+            [$($schema)* model!(@field $wire, true,
+                $crate::schema::Shape::Nullable(&<$ty as $crate::schema::Shaped>::SHAPE)),]
+            $($rest)*);
+    };
+
+    (@munch $meta:tt $name:ident $keeps:tt [$($fields:tt)*] [$($schema:tt)*]
+        $(#[$fm:meta])* optional $field:ident : $ty:ty = $wire:tt, $($rest:tt)*
+    ) => {
+        model!(@munch $meta $name $keeps
+            [$($fields)* $(#[$fm])*
+                #[serde(
+                    rename = $wire,
+                    default,
+                    skip_serializing_if = "Option::is_none",
+                    deserialize_with = "crate::models::non_null"
+                )]
+                pub $field: Option<$ty>,]
+            [$($schema)* model!(@field $wire, false, <$ty as $crate::schema::Shaped>::SHAPE),]
+            $($rest)*);
+    };
+
+    (@munch $meta:tt $name:ident $keeps:tt [$($fields:tt)*] [$($schema:tt)*]
+        $(#[$fm:meta])* optional_nullable $field:ident : $ty:ty = $wire:tt, $($rest:tt)*
+    ) => {
+        model!(@munch $meta $name $keeps
+            [$($fields)* $(#[$fm])*
+                #[serde(
+                    rename = $wire,
+                    default,
+                    skip_serializing_if = "crate::models::nullable_is_none"
+                )]
+                pub $field: Option<$ty>,]
+            [$($schema)* model!(@field $wire, false,
+                $crate::schema::Shape::Nullable(&<$ty as $crate::schema::Shaped>::SHAPE)),]
+            $($rest)*);
+    };
+
+    (@munch $meta:tt $name:ident $keeps:tt [$($fields:tt)*] [$($schema:tt)*]
+        $(#[$fm:meta])* optional_safe_int $field:ident : i64 = $wire:tt, $($rest:tt)*
+    ) => {
+        model!(@munch $meta $name $keeps
+            [$($fields)* $(#[$fm])*
+                #[serde(
+                    rename = $wire,
+                    default,
+                    skip_serializing_if = "Option::is_none",
+                    deserialize_with = "crate::models::js_safe_i64"
+                )]
+                pub $field: Option<i64>,]
+            [$($schema)* model!(@field $wire, false, $crate::schema::Shape::SafeInt),]
+            $($rest)*);
+    };
+
+    (@munch $meta:tt $name:ident $keeps:tt [$($fields:tt)*] [$($schema:tt)*]
+        $(#[$fm:meta])* extra $field:ident : $ty:ty, $($rest:tt)*
+    ) => {
+        model!(@munch $meta $name [true]
+            [$($fields)* $(#[$fm])* #[serde(flatten)] pub $field: $ty,]
+            [$($schema)*]
+            $($rest)*);
+    };
+
+    (@field $wire:tt, $required:tt, $shape:expr) => {
+        $crate::schema::Field { name: $wire, shape: $shape, required: $required }
     };
 }
 
@@ -288,6 +429,179 @@ pub(crate) mod test_support {
     /// Parses `json` into a `serde_json::Value` for editing in a test.
     pub(crate) fn value(json: &str) -> serde_json::Value {
         serde_json::from_str(json).expect("fixture is valid JSON")
+    }
+}
+
+/// Every model, field by field: serde (the derive the declaration produces) and the validator
+/// (its schema) give the same verdict when a field is dropped or set to `null`, at every depth,
+/// and that verdict is the one the field's kind promises.
+#[cfg(test)]
+mod agreement {
+    use super::test_support::decode;
+    use super::*;
+    use crate::schema::{Object, Shape, Shaped};
+    use serde::de::DeserializeOwned;
+    use serde_json::{json, Map, Value};
+
+    /// A value of `shape` with every field present (`full`) or only the required ones.
+    fn example(shape: &Shape, full: bool) -> Value {
+        match shape {
+            Shape::String => json!("text"),
+            Shape::OpenEnum(known) => json!(known[0]),
+            Shape::Bool => json!(true),
+            Shape::Int32 => json!(48),
+            Shape::SafeInt => json!(2064386),
+            Shape::Nullable(inner) => example(inner, full),
+            Shape::Array(item) => json!([example(item, full)]),
+            Shape::Object(object) => Value::Object(
+                object
+                    .fields
+                    .iter()
+                    .filter(|field| full || field.required)
+                    .map(|field| (field.name.to_owned(), example(&field.shape, full)))
+                    .collect::<Map<_, _>>(),
+            ),
+            Shape::Links => json!({"self": "/wiki/rest/api/user", "collection": {"href": "/x"}}),
+            Shape::AnyObject => json!({"macro": {"name": "toc"}}),
+        }
+    }
+
+    /// What a mutation must give, from the field's declaration.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Verdict {
+        Accepted,
+        Refused,
+    }
+
+    /// Every (JSON pointer, field, object) of `value`, which has `shape`: the fields of each
+    /// object at any depth, through arrays and nullable values.
+    fn fields(
+        shape: &Shape,
+        value: &Value,
+        at: String,
+        out: &mut Vec<(String, &'static Object, usize)>,
+    ) {
+        match (shape, value) {
+            (Shape::Nullable(inner), _) => fields(inner, value, at, out),
+            (Shape::Array(item), Value::Array(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    fields(item, v, format!("{at}/{i}"), out);
+                }
+            }
+            (Shape::Object(object), Value::Object(map)) => {
+                for (index, field) in object.fields.iter().enumerate() {
+                    if let Some(v) = map.get(field.name) {
+                        let pointer = format!("{at}/{}", field.name);
+                        out.push((pointer.clone(), object, index));
+                        fields(&field.shape, v, pointer, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Checks one body against both, returning the shared verdict.
+    fn verdict<T: DeserializeOwned + Shaped + std::fmt::Debug>(
+        body: &Value,
+        what: &str,
+    ) -> Verdict {
+        let text = body.to_string();
+        let serde = decode::<T>(&text).map(drop).map_err(|e| e.to_string());
+        let validator = crate::validate::validate(&text, &T::SHAPE).map_err(|e| e.message);
+        assert_eq!(
+            serde.is_ok(),
+            validator.is_ok(),
+            "{what}: serde says {serde:?}, the validator {validator:?}; body {text}"
+        );
+        if serde.is_ok() {
+            Verdict::Accepted
+        } else {
+            Verdict::Refused
+        }
+    }
+
+    fn agree<T: DeserializeOwned + Shaped + std::fmt::Debug>() {
+        let name = match T::SHAPE {
+            Shape::Object(object) => object.name,
+            _ => unreachable!("models are objects"),
+        };
+        for full in [true, false] {
+            let base = example(&T::SHAPE, full);
+            assert_eq!(
+                verdict::<T>(&base, name),
+                Verdict::Accepted,
+                "{name}: {base}"
+            );
+            let mut all = Vec::new();
+            fields(&T::SHAPE, &base, String::new(), &mut all);
+            if full {
+                assert!(!all.is_empty(), "{name} has fields");
+            }
+            for (pointer, object, index) in all {
+                let field = &object.fields[index];
+                let (parent, _) = pointer.rsplit_once('/').expect("a field's pointer");
+
+                let mut dropped = base.clone();
+                let removed = match dropped.pointer_mut(parent) {
+                    Some(Value::Object(map)) => map.remove(field.name),
+                    _ => None,
+                };
+                assert!(removed.is_some(), "{name}: {pointer} was present");
+                let expected = match field.required {
+                    true => Verdict::Refused,
+                    false => Verdict::Accepted,
+                };
+                let what = format!("{name}: without {pointer}");
+                assert_eq!(verdict::<T>(&dropped, &what), expected, "{what}");
+
+                let mut nulled = base.clone();
+                *nulled.pointer_mut(&pointer).expect("present") = Value::Null;
+                let expected = match field.shape {
+                    Shape::Nullable(_) => Verdict::Accepted,
+                    _ => Verdict::Refused,
+                };
+                let what = format!("{name}: {pointer} null");
+                assert_eq!(verdict::<T>(&nulled, &what), expected, "{what}");
+            }
+        }
+    }
+
+    /// One test per model, named after it.
+    macro_rules! agreement_tests {
+        ($($test:ident: $model:ty,)+) => {
+            $(
+                #[test]
+                fn $test() {
+                    agree::<$model>();
+                }
+            )+
+        };
+    }
+
+    agreement_tests! {
+        icon: Icon,
+        operation_check_result: OperationCheckResult,
+        user: User,
+        user_expandable: UserExpandable,
+        user_details: UserDetails,
+        user_business_details: UserBusinessDetails,
+        user_personal_details: UserPersonalDetails,
+        user_anonymous: UserAnonymous,
+        user_anonymous_expandable: UserAnonymousExpandable,
+        bulk_user_lookup: BulkUserLookup,
+        bulk_user_lookup_array: BulkUserLookupArray,
+        space: Space,
+        space_descriptions: SpaceDescriptions,
+        space_descriptions_expandable: SpaceDescriptionsExpandable,
+        space_description: SpaceDescription,
+        space_homepage: SpaceHomepage,
+        space_expandable: SpaceExpandable,
+        group: Group,
+        group_array_with_links: GroupArrayWithLinks,
+        account_id_email_record: AccountIdEmailRecord,
+        migrated_user: MigratedUser,
+        migrated_user_array: MigratedUserArray,
     }
 }
 

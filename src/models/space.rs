@@ -5,122 +5,77 @@
 //! else the server sent is kept verbatim in [`Space::extra`], so nothing is dropped and nothing
 //! recursive is modelled.
 
-use serde::{Deserialize, Serialize};
+use super::{Icon, Links};
 
-use super::{js_safe_i64, non_null, nullable_is_none, Icon, Links};
-
-/// A Confluence space (`Space`). The spec makes it nullable: a user's `personalSpace` is `null`
-/// when the user has none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct Space {
-    /// The numeric space ID (int64; decoding refuses values a JavaScript number cannot hold exactly).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "js_safe_i64"
-    )]
-    pub id: Option<i64>,
-    /// The space key, e.g. `DOCS`, or `~5b10ac8d82e05b22cc7d4ef5` for a personal space.
-    pub key: String,
-    /// The space name.
-    pub name: String,
-    /// The space icon; may be `null`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub icon: Option<Icon>,
-    /// The description. Only with `expand=description.plain` or `description.view`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub description: Option<SpaceDescriptions>,
-    /// The home page: its `id` and `title`, the rest kept verbatim. Only with `expand=homepage`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub homepage: Option<SpaceHomepage>,
-    /// The space type: `global` or `personal`.
-    pub r#type: String,
-    /// The space status, e.g. `current` or `archived`.
-    pub status: String,
-    /// The expansions not applied to this response.
-    #[serde(rename = "_expandable")]
-    pub expandable: SpaceExpandable,
-    /// Links: `self`, `webui`.
-    #[serde(rename = "_links")]
-    pub links: Links,
-    /// Every other field the server sent (`metadata`, `operations`, `permissions`, `settings`,
-    /// `theme`, `lookAndFeel`, `history`, …), verbatim.
-    // tsify would render the flattened `serde_json::Map` as `Map<string, Value>` (a JS Map and an
-    // undeclared type); the wire is "any other key", which TypeScript spells as this intersection.
-    #[serde(flatten)]
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>"))]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+model! {
+    /// A Confluence space (`Space`). The spec makes it nullable: a user's `personalSpace` is `null`
+    /// when the user has none.
+    pub struct Space {
+        /// The numeric space ID (int64; decoding refuses values a JavaScript number cannot hold exactly).
+        optional_safe_int id: i64 = "id",
+        /// The space key, e.g. `DOCS`, or `~5b10ac8d82e05b22cc7d4ef5` for a personal space.
+        required key: String = "key",
+        /// The space name.
+        required name: String = "name",
+        /// The space icon; may be `null`.
+        optional_nullable icon: Icon = "icon",
+        /// The description. Only with `expand=description.plain` or `description.view`.
+        optional description: SpaceDescriptions = "description",
+        /// The home page: its `id` and `title`, the rest kept verbatim. Only with `expand=homepage`.
+        optional_nullable homepage: SpaceHomepage = "homepage",
+        /// The space type: `global` or `personal`.
+        required r#type: String = "type",
+        /// The space status, e.g. `current` or `archived`.
+        required status: String = "status",
+        /// The expansions not applied to this response.
+        required expandable: SpaceExpandable = "_expandable",
+        /// Links: `self`, `webui`.
+        required links: Links = "_links",
+        /// Every other field the server sent (`metadata`, `operations`, `permissions`, `settings`,
+        /// `theme`, `lookAndFeel`, `history`, …), verbatim.
+        // tsify would render the flattened `serde_json::Map` as `Map<string, Value>` (a JS Map and an
+        // undeclared type); the wire is "any other key", which TypeScript spells as this intersection.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>"))]
+        extra extra: serde_json::Map<String, serde_json::Value>,
+    }
 }
 
-/// A space's description in the representations that were expanded (`Space.description`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct SpaceDescriptions {
-    /// Plain text. Only with `expand=description.plain`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub plain: Option<SpaceDescription>,
-    /// Rendered HTML. Only with `expand=description.view`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub view: Option<SpaceDescription>,
-    /// The representations not expanded.
-    #[serde(
-        rename = "_expandable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub expandable: Option<SpaceDescriptionsExpandable>,
+model! {
+    /// A space's description in the representations that were expanded (`Space.description`).
+    #[derive(Default)]
+    pub struct SpaceDescriptions {
+        /// Plain text. Only with `expand=description.plain`.
+        optional plain: SpaceDescription = "plain",
+        /// Rendered HTML. Only with `expand=description.view`.
+        optional view: SpaceDescription = "view",
+        /// The representations not expanded.
+        optional expandable: SpaceDescriptionsExpandable = "_expandable",
+    }
 }
 
-/// The description representations a response did not expand (`Space.description._expandable`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct SpaceDescriptionsExpandable {
-    /// Present when `view` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub view: Option<String>,
-    /// Present when `plain` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub plain: Option<String>,
+model! {
+    /// The description representations a response did not expand (`Space.description._expandable`).
+    #[derive(Default)]
+    pub struct SpaceDescriptionsExpandable {
+        /// Present when `view` was not expanded.
+        optional view: String = "view",
+        /// Present when `plain` was not expanded.
+        optional plain: String = "plain",
+    }
 }
 
-/// A space description in one representation (`SpaceDescription`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct SpaceDescription {
-    /// The description text, in `representation`.
-    pub value: String,
-    /// How `value` is written.
-    pub representation: DescriptionRepresentation,
-    /// Content embedded in the description (macros, attachments), as JSON objects.
-    // Without the override tsify would name serde_json's `Map<String, Value>`, which TS lacks.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>[]"))]
-    pub embedded_content: Vec<serde_json::Map<String, serde_json::Value>>,
+model! {
+    /// A space description in one representation (`SpaceDescription`).
+    pub struct SpaceDescription {
+        /// The description text, in `representation`.
+        required value: String = "value",
+        /// How `value` is written.
+        required representation: DescriptionRepresentation = "representation",
+        /// Content embedded in the description (macros, attachments), as JSON objects.
+        // Without the override tsify would name serde_json's `Map<String, Value>`, which TS lacks.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>[]"))]
+        required embedded_content: Vec<serde_json::Map<String, serde_json::Value>> = "embeddedContent",
+    }
 }
 
 open_enum! {
@@ -133,115 +88,48 @@ open_enum! {
     }
 }
 
-/// A space's home page (`Space.homepage`, a `Content`): `id` and `title` typed, the rest verbatim.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct SpaceHomepage {
-    /// The content ID of the page, e.g. `"2064389"` (a string on the wire).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub id: Option<String>,
-    /// The page title.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub title: Option<String>,
-    /// Every other field of the page (`type`, `status`, `_links`, …), verbatim.
-    // Rendered by hand for the same reason as `Space::extra`.
-    #[serde(flatten)]
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>"))]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+model! {
+    /// A space's home page (`Space.homepage`, a `Content`): `id` and `title` typed, the rest verbatim.
+    pub struct SpaceHomepage {
+        /// The content ID of the page, e.g. `"2064389"` (a string on the wire).
+        optional id: String = "id",
+        /// The page title.
+        optional title: String = "title",
+        /// Every other field of the page (`type`, `status`, `_links`, …), verbatim.
+        // Rendered by hand for the same reason as `Space::extra`.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>"))]
+        extra extra: serde_json::Map<String, serde_json::Value>,
+    }
 }
 
-/// The expansions a `Space` response did not apply (`_expandable`); each value is usually an
-/// empty string or a REST path.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct SpaceExpandable {
-    /// Present when `settings` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub settings: Option<String>,
-    /// Present when `metadata` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub metadata: Option<String>,
-    /// Present when `operations` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub operations: Option<String>,
-    /// Present when `lookAndFeel` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub look_and_feel: Option<String>,
-    /// Present when `permissions` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub permissions: Option<String>,
-    /// Present when `icon` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub icon: Option<String>,
-    /// Present when `description` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub description: Option<String>,
-    /// Present when `theme` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub theme: Option<String>,
-    /// Present when `history` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub history: Option<String>,
-    /// Present when `homepage` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub homepage: Option<String>,
-    /// Present when `identifiers` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub identifiers: Option<String>,
+model! {
+    /// The expansions a `Space` response did not apply (`_expandable`); each value is usually an
+    /// empty string or a REST path.
+    #[derive(Default)]
+    pub struct SpaceExpandable {
+        /// Present when `settings` was not expanded.
+        optional settings: String = "settings",
+        /// Present when `metadata` was not expanded.
+        optional metadata: String = "metadata",
+        /// Present when `operations` was not expanded.
+        optional operations: String = "operations",
+        /// Present when `lookAndFeel` was not expanded.
+        optional look_and_feel: String = "lookAndFeel",
+        /// Present when `permissions` was not expanded.
+        optional permissions: String = "permissions",
+        /// Present when `icon` was not expanded.
+        optional icon: String = "icon",
+        /// Present when `description` was not expanded.
+        optional description: String = "description",
+        /// Present when `theme` was not expanded.
+        optional theme: String = "theme",
+        /// Present when `history` was not expanded.
+        optional history: String = "history",
+        /// Present when `homepage` was not expanded.
+        optional homepage: String = "homepage",
+        /// Present when `identifiers` was not expanded.
+        optional identifiers: String = "identifiers",
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::{
-    non_null, nullable_is_none, required_nullable, Icon, Links, OperationCheckResult, Space,
-};
+use super::{Icon, Links, OperationCheckResult, Space};
 
 /// An Atlassian account ID, which identifies a user across all Atlassian products, e.g.
 /// `5b10ac8d82e05b22cc7d4ef5` or `557058:f58131cb-b67d-43c7-b30d-6b58d40bd077`.
@@ -17,6 +15,10 @@ use super::{
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(transparent)]
 pub struct AccountId(pub String);
+
+impl crate::schema::Shaped for AccountId {
+    const SHAPE: crate::schema::Shape = crate::schema::Shape::String;
+}
 
 impl AccountId {
     /// The ID as a string.
@@ -69,344 +71,187 @@ open_enum! {
     }
 }
 
-/// A user, as returned by `getUser` and `getCurrentUser` (`User`).
-///
-/// Only `type` is required by the spec. Several fields depend on the user's privacy settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct User {
-    /// The kind of user.
-    pub r#type: UserType,
-    /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub username: Option<String>,
-    /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub user_key: Option<String>,
-    /// The account ID.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub account_id: Option<AccountId>,
-    /// The account type; `app` for a bot user of an app.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub account_type: Option<AccountType>,
-    /// The email address. Depending on the user's privacy settings it may be empty.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub email: Option<String>,
-    /// The public name or nickname.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub public_name: Option<String>,
-    /// The profile picture; `null` depending on the user's privacy settings.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub profile_picture: Option<Icon>,
-    /// The display name. Depending on privacy settings it may equal `publicName`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub display_name: Option<String>,
-    /// The user's time zone, e.g. `Europe/Prague`; `null` depending on privacy settings.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub time_zone: Option<String>,
-    /// Whether the user is an external collaborator (guest).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub is_external_collaborator: Option<bool>,
-    /// Same as `isExternalCollaborator` (older name).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub external_collaborator: Option<bool>,
-    /// What the user may do. Only with `expand=operations`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub operations: Option<Vec<OperationCheckResult>>,
-    /// Deprecated business and personal details. Only when expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub details: Option<UserDetails>,
-    /// The user's personal space. Only with `expand=personalSpace`; `null` if the user has none.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub personal_space: Option<Space>,
-    /// The expansions not applied to this response.
-    #[serde(
-        rename = "_expandable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub expandable: Option<UserExpandable>,
-    /// Links to this user.
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub links: Option<Links>,
+model! {
+    /// A user, as returned by `getUser` and `getCurrentUser` (`User`).
+    ///
+    /// Only `type` is required by the spec. Several fields depend on the user's privacy settings.
+    pub struct User {
+        /// The kind of user.
+        required r#type: UserType = "type",
+        /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
+        optional_nullable username: String = "username",
+        /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
+        optional_nullable user_key: String = "userKey",
+        /// The account ID.
+        optional_nullable account_id: AccountId = "accountId",
+        /// The account type; `app` for a bot user of an app.
+        optional account_type: AccountType = "accountType",
+        /// The email address. Depending on the user's privacy settings it may be empty.
+        optional_nullable email: String = "email",
+        /// The public name or nickname.
+        optional public_name: String = "publicName",
+        /// The profile picture; `null` depending on the user's privacy settings.
+        optional_nullable profile_picture: Icon = "profilePicture",
+        /// The display name. Depending on privacy settings it may equal `publicName`.
+        optional_nullable display_name: String = "displayName",
+        /// The user's time zone, e.g. `Europe/Prague`; `null` depending on privacy settings.
+        optional_nullable time_zone: String = "timeZone",
+        /// Whether the user is an external collaborator (guest).
+        optional is_external_collaborator: bool = "isExternalCollaborator",
+        /// Same as `isExternalCollaborator` (older name).
+        optional external_collaborator: bool = "externalCollaborator",
+        /// What the user may do. Only with `expand=operations`.
+        optional_nullable operations: Vec<OperationCheckResult> = "operations",
+        /// Deprecated business and personal details. Only when expanded.
+        optional details: UserDetails = "details",
+        /// The user's personal space. Only with `expand=personalSpace`; `null` if the user has none.
+        optional_nullable personal_space: Space = "personalSpace",
+        /// The expansions not applied to this response.
+        optional expandable: UserExpandable = "_expandable",
+        /// Links to this user.
+        optional links: Links = "_links",
+    }
 }
 
-/// The expansions a `User` or `BulkUserLookup` response did not apply (`_expandable`): each
-/// present key names an expansion that can be requested; the value is usually an empty string or a
-/// REST path.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct UserExpandable {
-    /// Present when `operations` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub operations: Option<String>,
-    /// Present when `details` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub details: Option<String>,
-    /// Present when `personalSpace` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub personal_space: Option<String>,
+model! {
+    /// The expansions a `User` or `BulkUserLookup` response did not apply (`_expandable`): each
+    /// present key names an expansion that can be requested; the value is usually an empty string or a
+    /// REST path.
+    #[derive(Default)]
+    pub struct UserExpandable {
+        /// Present when `operations` was not expanded.
+        optional operations: String = "operations",
+        /// Present when `details` was not expanded.
+        optional details: String = "details",
+        /// Present when `personalSpace` was not expanded.
+        optional personal_space: String = "personalSpace",
+    }
 }
 
-/// Business and personal details of a user (`UserDetails`). Every field is deprecated for privacy
-/// reasons and is normally absent; there is no replacement.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct UserDetails {
-    /// Deprecated business details.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub business: Option<UserBusinessDetails>,
-    /// Deprecated personal details.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub personal: Option<UserPersonalDetails>,
+model! {
+    /// Business and personal details of a user (`UserDetails`). Every field is deprecated for privacy
+    /// reasons and is normally absent; there is no replacement.
+    #[derive(Default)]
+    pub struct UserDetails {
+        /// Deprecated business details.
+        optional business: UserBusinessDetails = "business",
+        /// Deprecated personal details.
+        optional personal: UserPersonalDetails = "personal",
+    }
 }
 
-/// Deprecated business details of a user (`UserDetails.business`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct UserBusinessDetails {
-    /// Deprecated for privacy; no replacement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub position: Option<String>,
-    /// Deprecated for privacy; no replacement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub department: Option<String>,
-    /// Deprecated for privacy; no replacement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub location: Option<String>,
+model! {
+    /// Deprecated business details of a user (`UserDetails.business`).
+    #[derive(Default)]
+    pub struct UserBusinessDetails {
+        /// Deprecated for privacy; no replacement.
+        optional position: String = "position",
+        /// Deprecated for privacy; no replacement.
+        optional department: String = "department",
+        /// Deprecated for privacy; no replacement.
+        optional location: String = "location",
+    }
 }
 
-/// Deprecated personal details of a user (`UserDetails.personal`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct UserPersonalDetails {
-    /// Deprecated for privacy; no replacement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub phone: Option<String>,
-    /// Deprecated for privacy; no replacement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub im: Option<String>,
-    /// Deprecated for privacy; no replacement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub website: Option<String>,
-    /// Deprecated for privacy; use the user's `email` instead.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub email: Option<String>,
+model! {
+    /// Deprecated personal details of a user (`UserDetails.personal`).
+    #[derive(Default)]
+    pub struct UserPersonalDetails {
+        /// Deprecated for privacy; no replacement.
+        optional phone: String = "phone",
+        /// Deprecated for privacy; no replacement.
+        optional im: String = "im",
+        /// Deprecated for privacy; no replacement.
+        optional website: String = "website",
+        /// Deprecated for privacy; use the user's `email` instead.
+        optional email: String = "email",
+    }
 }
 
-/// The anonymous user, as returned by `getAnonymousUser` (`UserAnonymous`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct UserAnonymous {
-    /// The kind of user, normally `anonymous`. A plain string in the spec; any value is kept.
-    pub r#type: UserType,
-    /// The anonymous user's picture. Required, but may be `null`.
-    #[serde(deserialize_with = "required_nullable")]
-    pub profile_picture: Option<Icon>,
-    /// The name shown for anonymous users, e.g. `Anonymous`.
-    pub display_name: String,
-    /// What anonymous users may do. Only with `expand=operations`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub operations: Option<Vec<OperationCheckResult>>,
-    /// Whether the user is an external collaborator.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub is_external_collaborator: Option<bool>,
-    /// The expansions not applied to this response.
-    #[serde(
-        rename = "_expandable",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub expandable: Option<UserAnonymousExpandable>,
-    /// Links: `self`, `base`, `context`.
-    #[serde(rename = "_links")]
-    pub links: Links,
+model! {
+    /// The anonymous user, as returned by `getAnonymousUser` (`UserAnonymous`).
+    pub struct UserAnonymous {
+        /// The kind of user, normally `anonymous`. A plain string in the spec; any value is kept.
+        required r#type: UserType = "type",
+        /// The anonymous user's picture. Required, but may be `null`.
+        required_nullable profile_picture: Icon = "profilePicture",
+        /// The name shown for anonymous users, e.g. `Anonymous`.
+        required display_name: String = "displayName",
+        /// What anonymous users may do. Only with `expand=operations`.
+        optional operations: Vec<OperationCheckResult> = "operations",
+        /// Whether the user is an external collaborator.
+        optional is_external_collaborator: bool = "isExternalCollaborator",
+        /// The expansions not applied to this response.
+        optional expandable: UserAnonymousExpandable = "_expandable",
+        /// Links: `self`, `base`, `context`.
+        required links: Links = "_links",
+    }
 }
 
-/// The expansions a `UserAnonymous` response did not apply (`_expandable`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct UserAnonymousExpandable {
-    /// Present when `operations` was not expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub operations: Option<String>,
+model! {
+    /// The expansions a `UserAnonymous` response did not apply (`_expandable`).
+    #[derive(Default)]
+    pub struct UserAnonymousExpandable {
+        /// Present when `operations` was not expanded.
+        optional operations: String = "operations",
+    }
 }
 
-/// One user of a `getBulkUserLookup` page (`BulkUserLookup`).
-///
-/// Stricter than `User`: the identity fields are required, and only `timeZone` (plus the
-/// deprecated `username`/`userKey`, `accountId`, `profilePicture` and `personalSpace`) may be `null`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct BulkUserLookup {
-    /// The kind of user.
-    pub r#type: UserType,
-    /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub username: Option<String>,
-    /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub user_key: Option<String>,
-    /// The account ID. Required, but may be `null`.
-    #[serde(deserialize_with = "required_nullable")]
-    pub account_id: Option<AccountId>,
-    /// The account type; may be empty if unavailable. A plain string in the spec; any value is kept.
-    pub account_type: AccountType,
-    /// The email address. Depending on the user's privacy settings it may be empty.
-    pub email: String,
-    /// The public name or nickname.
-    pub public_name: String,
-    /// The profile picture. Required, but `null` depending on the user's privacy settings.
-    #[serde(deserialize_with = "required_nullable")]
-    pub profile_picture: Option<Icon>,
-    /// The display name. Depending on privacy settings it may equal `publicName`.
-    pub display_name: String,
-    /// The user's time zone; `null` depending on privacy settings.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub time_zone: Option<String>,
-    /// Whether the user is an external collaborator (guest).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub is_external_collaborator: Option<bool>,
-    /// What the user may do. Only with `expand=operations`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub operations: Option<Vec<OperationCheckResult>>,
-    /// Deprecated business and personal details. Only when expanded.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "non_null"
-    )]
-    pub details: Option<UserDetails>,
-    /// The user's personal space. Only with `expand=personalSpace`; `null` if the user has none.
-    #[serde(default, skip_serializing_if = "nullable_is_none")]
-    pub personal_space: Option<Space>,
-    /// The expansions not applied to this response.
-    #[serde(rename = "_expandable")]
-    pub expandable: UserExpandable,
-    /// Links to this user.
-    #[serde(rename = "_links")]
-    pub links: Links,
+model! {
+    /// One user of a `getBulkUserLookup` page (`BulkUserLookup`).
+    ///
+    /// Stricter than `User`: the identity fields are required, and only `timeZone` (plus the
+    /// deprecated `username`/`userKey`, `accountId`, `profilePicture` and `personalSpace`) may be `null`.
+    pub struct BulkUserLookup {
+        /// The kind of user.
+        required r#type: UserType = "type",
+        /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
+        optional_nullable username: String = "username",
+        /// Deprecated and no longer returned by Confluence Cloud; use `accountId`.
+        optional_nullable user_key: String = "userKey",
+        /// The account ID. Required, but may be `null`.
+        required_nullable account_id: AccountId = "accountId",
+        /// The account type; may be empty if unavailable. A plain string in the spec; any value is kept.
+        required account_type: AccountType = "accountType",
+        /// The email address. Depending on the user's privacy settings it may be empty.
+        required email: String = "email",
+        /// The public name or nickname.
+        required public_name: String = "publicName",
+        /// The profile picture. Required, but `null` depending on the user's privacy settings.
+        required_nullable profile_picture: Icon = "profilePicture",
+        /// The display name. Depending on privacy settings it may equal `publicName`.
+        required display_name: String = "displayName",
+        /// The user's time zone; `null` depending on privacy settings.
+        optional_nullable time_zone: String = "timeZone",
+        /// Whether the user is an external collaborator (guest).
+        optional is_external_collaborator: bool = "isExternalCollaborator",
+        /// What the user may do. Only with `expand=operations`.
+        optional operations: Vec<OperationCheckResult> = "operations",
+        /// Deprecated business and personal details. Only when expanded.
+        optional details: UserDetails = "details",
+        /// The user's personal space. Only with `expand=personalSpace`; `null` if the user has none.
+        optional_nullable personal_space: Space = "personalSpace",
+        /// The expansions not applied to this response.
+        required expandable: UserExpandable = "_expandable",
+        /// Links to this user.
+        required links: Links = "_links",
+    }
 }
 
-/// A page of users from `getBulkUserLookup` (`BulkUserLookupArray`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
-pub struct BulkUserLookupArray {
-    /// The users found.
-    pub results: Vec<BulkUserLookup>,
-    /// Offset of the first result.
-    pub start: i32,
-    /// The page size the server applied.
-    pub limit: i32,
-    /// Number of results on this page.
-    pub size: i32,
-    /// Links: `self`, `base`, `context`, and `next` while more results follow.
-    #[serde(rename = "_links")]
-    pub links: Links,
+model! {
+    /// A page of users from `getBulkUserLookup` (`BulkUserLookupArray`).
+    pub struct BulkUserLookupArray {
+        /// The users found.
+        required results: Vec<BulkUserLookup> = "results",
+        /// Offset of the first result.
+        required start: i32 = "start",
+        /// The page size the server applied.
+        required limit: i32 = "limit",
+        /// Number of results on this page.
+        required size: i32 = "size",
+        /// Links: `self`, `base`, `context`, and `next` while more results follow.
+        required links: Links = "_links",
+    }
 }
 
 #[cfg(test)]

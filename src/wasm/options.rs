@@ -1,6 +1,8 @@
 //! Reading the JS options objects: `new ConfluenceClient(options)` and each call's options,
 //! property by property (see [`super::params::Reader`]): a misspelt option is refused.
 //!
+//! The keys, defaults, ranges and their messages are the core's ([`crate::options`]); this
+//! file reads JS values (functions, signals, numbers, `false`) into what those rules take.
 //! The structs here exist for their TypeScript declarations (tsify), which the package ships;
 //! [`Settings::from_js`] reads the same fields.
 
@@ -11,7 +13,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::transport::Fetch;
+use crate::options::{
+    self as rules, AuthKind, Given, RetryGiven, AUTH_FIELDS, CALL_FIELDS, CLIENT_FIELDS,
+    HOOK_FIELDS, RETRY_FIELDS,
+};
 use crate::{Auth, ClientConfig, Error, RetryPolicy};
+
+pub(crate) use crate::options::MAX_TIMER_MS;
 
 // Hand-written TypeScript: functions and the objects they receive, which no Rust type
 // describes.
@@ -124,9 +132,6 @@ pub struct CallOptions {
     pub signal: Option<AbortSignal>,
 }
 
-/// The longest `setTimeout` delay JS engines honour (2^31 - 1 ms); larger ones fire at once.
-pub(crate) const MAX_TIMER_MS: u64 = 2_147_483_647;
-
 /// The hooks a client calls.
 #[derive(Default)]
 pub(crate) struct Hooks {
@@ -159,19 +164,7 @@ fn optional_function(r: &Reader<'_>, key: &str) -> Result<Option<Function>, Refu
 
 impl ClientOptions {
     fn from_js(options: &JsValue) -> Result<ClientOptions, Refusal> {
-        let r = Reader::new(
-            options,
-            "options",
-            &[
-                "baseUrl",
-                "auth",
-                "retry",
-                "timeout",
-                "concurrency",
-                "hooks",
-                "fetch",
-            ],
-        )?;
+        let r = Reader::new(options, "options", CLIENT_FIELDS)?;
         let fetch = match optional_function(&r, "fetch")? {
             Some(function) => Fetch {
                 function,
@@ -197,11 +190,7 @@ impl ClientOptions {
         let hooks = match r.get("hooks")? {
             None => Hooks::default(),
             Some(value) => {
-                let h = Reader::new(
-                    &value,
-                    "options.hooks",
-                    &["onRequest", "onResponse", "onRetry"],
-                )?;
+                let h = Reader::new(&value, "options.hooks", HOOK_FIELDS)?;
                 Hooks {
                     on_request: optional_function(&h, "onRequest")?,
                     on_response: optional_function(&h, "onResponse")?,
@@ -209,11 +198,7 @@ impl ClientOptions {
                 }
             }
         };
-        let concurrency = match r.whole("concurrency", 1.0, 32.0) {
-            Ok(n) => n.map_or(4, |n| n as usize),
-            Err(e) if e.cause.is_some() => return Err(e),
-            Err(_) => return Err("options.concurrency must be a whole number from 1 to 32".into()),
-        };
+        let concurrency = rules::concurrency(given(&r, "concurrency")?)?;
         Ok(ClientOptions {
             base_url: r.string("baseUrl")?,
             auth: r
@@ -221,7 +206,7 @@ impl ClientOptions {
                 .map(|v| AuthOptions::from_js(&v))
                 .transpose()?,
             retry: retry_policy(&r)?,
-            timeout: timeout_ms(&r)?,
+            timeout: rules::timeout_ms(given(&r, "timeout")?)?,
             concurrency,
             hooks,
             fetch,
@@ -232,18 +217,15 @@ impl ClientOptions {
 impl AuthOptions {
     fn from_js(value: &JsValue) -> Result<AuthOptions, Refusal> {
         const NAME: &str = "options.auth";
-        let kind = Reader::new(value, NAME, &["type", "email", "apiToken", "token"])?
-            .required_string("type")?;
-        match kind.as_str() {
-            "basic" => {
-                let r = Reader::new(value, NAME, &["type", "email", "apiToken"])?;
-                Ok(AuthOptions::Basic {
-                    email: r.required_string("email")?,
-                    api_token: r.required_string("apiToken")?,
-                })
-            }
-            "bearer" => {
-                let r = Reader::new(value, NAME, &["type", "token"])?;
+        let kind = Reader::new(value, NAME, AUTH_FIELDS)?.required_string("type")?;
+        let kind = AuthKind::from_type(&kind)?;
+        let r = Reader::new(value, NAME, kind.fields())?;
+        match kind {
+            AuthKind::Basic => Ok(AuthOptions::Basic {
+                email: r.required_string("email")?,
+                api_token: r.required_string("apiToken")?,
+            }),
+            AuthKind::Bearer => {
                 let token = match r.get("token")? {
                     Some(f) if f.is_function() => BearerToken::Source(f.unchecked_into()),
                     Some(s) if s.is_string() => match string_of(&s) {
@@ -255,11 +237,6 @@ impl AuthOptions {
                 };
                 Ok(AuthOptions::Bearer { token })
             }
-            other => Err(format!(
-                "options.auth.type: unknown value `{}`, expected `basic` or `bearer`",
-                crate::validate::shown(other)
-            )
-            .into()),
         }
     }
 }
@@ -309,64 +286,42 @@ impl Settings {
     }
 }
 
-fn retry_policy(options: &Reader<'_>) -> Result<RetryPolicy, Refusal> {
-    let defaults = RetryPolicy::default();
-    let Some(value) = options.get("retry")? else {
-        return Ok(defaults);
-    };
-    if value.as_bool() == Some(false) {
-        return Ok(RetryPolicy::NONE);
-    }
-    if !value.is_object() {
-        return Err("options.retry must be false or an object".into());
-    }
-    let r = Reader::new(
-        &value,
-        "options.retry",
-        &["maxRetries", "baseDelayMs", "maxDelayMs"],
-    )?;
-    let o = RetryOptions {
-        max_retries: r.u32("maxRetries")?,
-        base_delay_ms: r.u32("baseDelayMs")?,
-        max_delay_ms: r.u32("maxDelayMs")?,
-    };
-    let policy = RetryPolicy {
-        max_retries: o.max_retries.unwrap_or(defaults.max_retries),
-        base_delay_ms: o.base_delay_ms.map_or(defaults.base_delay_ms, u64::from),
-        max_delay_ms: o.max_delay_ms.map_or(defaults.max_delay_ms, u64::from),
-    };
-    if policy.max_retries > 100 {
-        return Err("options.retry.maxRetries must be at most 100".into());
-    }
-    if policy.max_delay_ms > MAX_TIMER_MS {
-        return Err(format!("options.retry.maxDelayMs must be at most {MAX_TIMER_MS}").into());
-    }
-    Ok(policy)
+/// What the option at `key` is, for the core's rules. A getter that throws is the refusal.
+fn given(options: &Reader<'_>, key: &str) -> Result<Given, Refusal> {
+    Ok(match options.get(key)? {
+        None => Given::Absent,
+        Some(v) if v.as_bool() == Some(false) => Given::False,
+        Some(v) => v.as_f64().map_or(Given::Other, Given::Number),
+    })
 }
 
-fn timeout_ms(options: &Reader<'_>) -> Result<Option<u32>, Refusal> {
-    const DEFAULT_TIMEOUT_MS: u32 = 30_000;
-    match options.get("timeout")? {
-        None => Ok(Some(DEFAULT_TIMEOUT_MS)),
-        Some(v) if v.as_bool() == Some(false) => Ok(None),
-        Some(v) if v.as_f64().is_some() => match options.whole("timeout", 1.0, MAX_TIMER_MS as f64)
-        {
-            Ok(ms) => Ok(ms.map(|ms| ms as u32)),
-            Err(e) if e.cause.is_some() => Err(e),
-            Err(_) => Err(format!(
-                "options.timeout must be a whole number of ms from 1 to {MAX_TIMER_MS}, or false"
-            )
-            .into()),
-        },
-        Some(_) => Err("options.timeout must be a number of ms or false".into()),
-    }
+fn retry_policy(options: &Reader<'_>) -> Result<RetryPolicy, Refusal> {
+    let given = match options.get("retry")? {
+        None => RetryGiven::Absent,
+        Some(v) if v.as_bool() == Some(false) => RetryGiven::False,
+        Some(v) if v.is_object() => {
+            let r = Reader::new(&v, "options.retry", RETRY_FIELDS)?;
+            let o = RetryOptions {
+                max_retries: r.u32("maxRetries")?,
+                base_delay_ms: r.u32("baseDelayMs")?,
+                max_delay_ms: r.u32("maxDelayMs")?,
+            };
+            RetryGiven::Object {
+                max_retries: o.max_retries,
+                base_delay_ms: o.base_delay_ms,
+                max_delay_ms: o.max_delay_ms,
+            }
+        }
+        Some(_) => RetryGiven::Other,
+    };
+    Ok(rules::retry_policy(given)?)
 }
 
 /// Reads a call's options: its signal, after checking the keys. Duck-typed rather than
 /// `instanceof`, so a signal from another realm or polyfill works; reading its `aborted` or
 /// `addEventListener` must not throw.
 pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, Refusal> {
-    let r = Reader::new(options, "options", &["signal"])?;
+    let r = Reader::new(options, "options", CALL_FIELDS)?;
     let signal = r.get_raw("signal")?;
     if signal.is_undefined() {
         return Ok(None);

@@ -1,22 +1,16 @@
-//! Reading params and options objects from JS, property by property.
+//! Reading params and options objects from JS, property by property, into core values.
 //!
-//! Every own enumerable key is checked against the fields the object may have, so a misspelt
-//! one (`acountId`) is refused rather than ignored; each value's JS type is checked, and
-//! numbers must be whole and in range (`NaN` and `Infinity` included). `undefined` and `null`
-//! stand for an absent optional field, and for an empty object at the top.
+//! Which keys an object may have, which fields are required, the ranges and the `expand`
+//! names are the core's ([`crate::input`], [`crate::options`]); this reader checks every own
+//! enumerable key against the core's list, so a misspelt one (`acountId`) is refused rather
+//! than ignored, and each value's JS type. `undefined` and `null` stand for an absent optional
+//! field, and for an empty object at the top.
 
 use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::js::{is_array, keys, read, read_index};
-use crate::models::AccountId;
-use crate::validate::shown;
-use crate::{
-    AnonymousExpand, BulkExpand, GetAnonymousUserParams, GetBulkUserLookupParams,
-    GetBulkUserMigrationParams, GetCurrentUserParams, GetGroupMembershipsForUserParams,
-    GetPrivacyUnsafeUserEmailBulkParams, GetPrivacyUnsafeUserEmailParams, GetUserParams,
-    UserExpand,
-};
+use crate::input::{missing, too_many_keys, unknown_field, whole, Params, Source};
 
 /// The longest array read: no operation sends more items (bulk lookups split any number of
 /// ids, but a million is far past any real call). Checked on `length` before any item is read
@@ -84,20 +78,6 @@ fn kind(value: &JsValue) -> &'static str {
     }
 }
 
-/// `` `a`, `b` or `c` ``.
-fn one_of(names: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
-            out.push_str(if i + 1 == names.len() { " or " } else { ", " });
-        }
-        out.push('`');
-        out.push_str(name);
-        out.push('`');
-    }
-    out
-}
-
 /// A JS string as Rust's, refused when longer than [`MAX_STRING_UNITS`] (checked before the
 /// copy) or when it holds a lone surrogate (which the copy would silently turn into U+FFFD,
 /// sending another value than the caller's). `Err` is what was wrong; `None`: not a string.
@@ -145,12 +125,7 @@ impl<'a> Reader<'a> {
         }
         let all = keys(value).map_err(|e| Refusal::threw(name, e))?;
         if all.length() > MAX_ITEMS {
-            return Err(format!(
-                "{name} has {} keys, expected {}",
-                all.length(),
-                one_of(fields)
-            )
-            .into());
+            return Err(too_many_keys(name, all.length(), fields).into());
         }
         for key in all.iter() {
             // Object.keys gives strings; one too long for any field name is unknown.
@@ -163,12 +138,7 @@ impl<'a> Reader<'a> {
             }
             let unknown = read(value, &key).map_err(|e| Refusal::threw(name, e))?;
             if !unknown.is_undefined() {
-                return Err(format!(
-                    "{name}: unknown field `{}`, expected {}",
-                    shown(&key),
-                    one_of(fields)
-                )
-                .into());
+                return Err(unknown_field(name, &key, fields).into());
             }
         }
         Ok(Reader {
@@ -206,53 +176,37 @@ impl<'a> Reader<'a> {
     pub(crate) fn required_string(&self, key: &str) -> Result<String, Refusal> {
         let value = self.get_raw(key)?;
         if value.is_undefined() {
-            return Err(format!("{}: missing field `{key}`", self.name).into());
+            return Err(missing(self.name, key).into());
         }
         Ok(expect_string(&value).map_err(|m| self.wrong(key, &m))?)
     }
 
-    /// A whole number within `min..=max`.
-    pub(crate) fn whole(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, Refusal> {
-        let Some(value) = self.get(key)? else {
-            return Ok(None);
-        };
-        let n = value
-            .as_f64()
-            .ok_or_else(|| self.expected(key, "a number", &value))?;
-        if !n.is_finite() {
-            return Err(self.wrong(key, "must be a finite number").into());
+    /// The number at `key`, whatever it is (`NaN` included).
+    fn number(&self, key: &str) -> Result<Option<f64>, Refusal> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(value) => match value.as_f64() {
+                Some(n) => Ok(Some(n)),
+                None => Err(self.expected(key, "a number", &value).into()),
+            },
         }
-        if n.fract() != 0.0 || n < min || n > max {
-            return Err(self
-                .wrong(
-                    key,
-                    &format!(
-                        "must be a whole number from {} to {}",
-                        min as i64, max as i64
-                    ),
-                )
-                .into());
-        }
-        Ok(Some(n))
     }
 
-    pub(crate) fn i32(&self, key: &str) -> Result<Option<i32>, Refusal> {
-        let n = self.whole(key, f64::from(i32::MIN), f64::from(i32::MAX))?;
-        Ok(n.map(|n| n as i32))
-    }
-
+    /// A whole number from 0 to `u32::MAX`.
     pub(crate) fn u32(&self, key: &str) -> Result<Option<u32>, Refusal> {
-        Ok(self.whole(key, 0.0, f64::from(u32::MAX))?.map(|n| n as u32))
+        match self.number(key)? {
+            None => Ok(None),
+            Some(n) => match whole(n, 0, u32::MAX.into()) {
+                Ok(n) => Ok(Some(n as u32)),
+                Err(why) => Err(why.message(&format!("{}.{key}", self.name)).into()),
+            },
+        }
     }
 
-    /// An array whose items `item` reads (`Err` is what was expected of the item). Its
-    /// `length` is read once and checked before anything is reserved; each item is read by
-    /// index, so a Proxy's lying `length` or throwing index trap is an `Err`.
-    fn list<T>(
-        &self,
-        key: &str,
-        item: impl Fn(&JsValue) -> Result<T, String>,
-    ) -> Result<Option<Vec<T>>, Refusal> {
+    /// An array of strings. Its `length` is read once and checked before anything is
+    /// reserved; each item is read by index, so a Proxy's lying `length` or throwing index
+    /// trap is an `Err`.
+    pub(crate) fn strings(&self, key: &str) -> Result<Option<Vec<String>>, Refusal> {
         let Some(value) = self.get(key)? else {
             return Ok(None);
         };
@@ -278,39 +232,35 @@ impl<'a> Reader<'a> {
         for i in 0..length {
             let v = read_index(&value, i)
                 .map_err(|e| Refusal::threw(&format!("{}.{key}[{i}]", self.name), e))?;
-            out.push(item(&v).map_err(|m| format!("{}.{key}[{i}]: {m}", self.name))?);
+            out.push(expect_string(&v).map_err(|m| format!("{}.{key}[{i}]: {m}", self.name))?);
         }
         Ok(Some(out))
     }
+}
 
-    pub(crate) fn strings(&self, key: &str) -> Result<Option<Vec<String>>, Refusal> {
-        self.list(key, expect_string)
-    }
-
-    fn account_ids(&self, key: &str) -> Result<Vec<AccountId>, Refusal> {
-        match self.strings(key)? {
-            Some(ids) => Ok(ids.into_iter().map(AccountId).collect()),
-            None => Err(format!("{}: missing field `{key}`", self.name).into()),
+/// The reader as the core's params [`Source`]: the core asks for each field in its order.
+impl Source<Refusal> for Reader<'_> {
+    fn string(&mut self, key: &str, required: bool) -> Result<Option<String>, Refusal> {
+        if !required {
+            return Reader::string(self, key);
         }
+        // Read once: a getter runs as often as it is read. Only `undefined` is absent here
+        // (the core names the missing field); `null` is a value of the wrong type.
+        let value = self.get_raw(key)?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        Ok(Some(
+            expect_string(&value).map_err(|m| self.wrong(key, &m))?,
+        ))
     }
 
-    /// `expand`: names of `names`, read by `from_wire`.
-    fn expand<T>(
-        &self,
-        names: &[&str],
-        from_wire: fn(&str) -> Option<T>,
-    ) -> Result<Vec<T>, Refusal> {
-        let read = self.list("expand", |v| {
-            let name = expect_string(v)?;
-            from_wire(&name).ok_or_else(|| {
-                format!(
-                    "unknown value `{}`, expected {}",
-                    shown(&name),
-                    one_of(names)
-                )
-            })
-        })?;
-        Ok(read.unwrap_or_default())
+    fn strings(&mut self, key: &str) -> Result<Option<Vec<String>>, Refusal> {
+        Reader::strings(self, key)
+    }
+
+    fn number(&mut self, key: &str) -> Result<Option<f64>, Refusal> {
+        Reader::number(self, key)
     }
 }
 
@@ -319,82 +269,12 @@ pub(crate) trait FromJs: Sized {
     fn from_js(value: &JsValue) -> Result<Self, Refusal>;
 }
 
-impl FromJs for GetUserParams {
+/// Every operation's params: the keys checked against the core's list, then the core reads
+/// the fields. One reader serves all eight (`dyn Source`), so only the core's short `read` is
+/// compiled per operation.
+impl<P: Params> FromJs for P {
     fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["accountId", "expand"])?;
-        Ok(GetUserParams {
-            account_id: AccountId(r.required_string("accountId")?),
-            expand: r.expand(UserExpand::NAMES, UserExpand::from_wire)?,
-        })
-    }
-}
-
-impl FromJs for GetAnonymousUserParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["expand"])?;
-        Ok(GetAnonymousUserParams {
-            expand: r.expand(AnonymousExpand::NAMES, AnonymousExpand::from_wire)?,
-        })
-    }
-}
-
-impl FromJs for GetCurrentUserParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["expand"])?;
-        Ok(GetCurrentUserParams {
-            expand: r.expand(UserExpand::NAMES, UserExpand::from_wire)?,
-        })
-    }
-}
-
-impl FromJs for GetGroupMembershipsForUserParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["accountId", "start", "limit"])?;
-        Ok(GetGroupMembershipsForUserParams {
-            account_id: AccountId(r.required_string("accountId")?),
-            start: r.i32("start")?,
-            limit: r.i32("limit")?,
-        })
-    }
-}
-
-impl FromJs for GetBulkUserLookupParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["accountIds", "expand", "limit"])?;
-        Ok(GetBulkUserLookupParams {
-            account_ids: r.account_ids("accountIds")?,
-            expand: r.expand(BulkExpand::NAMES, BulkExpand::from_wire)?,
-            limit: r.i32("limit")?,
-        })
-    }
-}
-
-impl FromJs for GetPrivacyUnsafeUserEmailParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["accountId"])?;
-        Ok(GetPrivacyUnsafeUserEmailParams {
-            account_id: AccountId(r.required_string("accountId")?),
-        })
-    }
-}
-
-impl FromJs for GetPrivacyUnsafeUserEmailBulkParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["accountIds"])?;
-        Ok(GetPrivacyUnsafeUserEmailBulkParams {
-            account_ids: r.account_ids("accountIds")?,
-        })
-    }
-}
-
-impl FromJs for GetBulkUserMigrationParams {
-    fn from_js(value: &JsValue) -> Result<Self, Refusal> {
-        let r = Reader::new(value, "params", &["keys", "usernames", "start", "limit"])?;
-        Ok(GetBulkUserMigrationParams {
-            keys: r.strings("keys")?,
-            usernames: r.strings("usernames")?,
-            start: r.i32("start")?,
-            limit: r.i32("limit")?,
-        })
+        let mut reader = Reader::new(value, "params", P::FIELDS)?;
+        P::read(&mut reader)
     }
 }

@@ -7,68 +7,40 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use serde_json::{Map, Value};
 
+use confluence_users::schema::{Field, Object, Shape};
+use confluence_users::{
+    Endpoint, GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
+    GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Leaves
 // ---------------------------------------------------------------------------------------------
 
-/// Field names of the models and of Atlassian's error bodies.
-pub const FIELD_NAMES: &[&str] = &[
-    "type",
-    "accountId",
-    "accountType",
-    "email",
-    "publicName",
-    "profilePicture",
-    "path",
-    "width",
-    "height",
-    "isDefault",
-    "displayName",
-    "timeZone",
-    "operations",
-    "operation",
-    "targetType",
-    "details",
-    "business",
-    "personal",
-    "personalSpace",
-    "key",
-    "name",
-    "status",
-    "id",
-    "icon",
-    "description",
-    "homepage",
-    "_expandable",
-    "_links",
-    "results",
-    "start",
-    "limit",
-    "size",
-    "totalSize",
-    "username",
-    "userKey",
-    "self",
-    "base",
-    "context",
-    "next",
-    "webui",
-    "isExternalCollaborator",
-    "externalCollaborator",
-    "plain",
-    "view",
-    "value",
-    "representation",
-    "embeddedContent",
-    "title",
-    "statusCode",
-    "message",
-    "data",
-    "errors",
-    "translation",
-    "errorMessages",
-    "code",
-];
+/// Field names of the models (walked from their schema) and of Atlassian's error bodies, and
+/// the usual `_links` names.
+pub fn field_names() -> Vec<&'static str> {
+    fn walk(shape: &'static Shape, out: &mut Vec<&'static str>) {
+        match shape {
+            Shape::Nullable(inner) | Shape::Array(inner) => walk(inner, out),
+            Shape::Object(object) => {
+                for field in object.fields {
+                    if !out.contains(&field.name) {
+                        out.push(field.name);
+                    }
+                    walk(&field.shape, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = vec!["self", "base", "context", "next", "webui"];
+    for shape in BODIES.into_iter().chain([&ERROR_BODY]) {
+        walk(shape, &mut out);
+    }
+    out
+}
 
 /// Enumeration values the models know, plus near misses.
 const WORDS: &[&str] = &[
@@ -369,7 +341,7 @@ const ALNUM: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 pub fn text() -> BoxedStrategy<String> {
     prop_oneof![
         12 => select(WORDS).prop_map(str::to_owned),
-        4 => select(FIELD_NAMES).prop_map(str::to_owned),
+        4 => select(field_names()).prop_map(str::to_owned),
         12 => vec(
             prop_oneof![2 => any::<char>(), 1 => select(SPECIAL_CHARS)],
             0..12
@@ -411,7 +383,7 @@ pub fn leaf() -> BoxedStrategy<Value> {
 
 fn key() -> BoxedStrategy<String> {
     prop_oneof![
-        120 => select(FIELD_NAMES).prop_map(str::to_owned),
+        120 => select(field_names()).prop_map(str::to_owned),
         30 => text(),
         // Longer than any error message may be.
         1 => (select(SPECIAL_CHARS), 2_000usize..2_600).prop_map(|(c, n)| c.to_string().repeat(n)),
@@ -460,195 +432,54 @@ pub fn nest(mut value: Value, depth: usize, arrays: bool) -> Value {
 // Model-shaped trees
 // ---------------------------------------------------------------------------------------------
 
-/// The JSON shape of a model, to generate bodies that are mostly right.
-#[derive(Clone, Copy, Debug)]
-pub enum Shape {
-    Str,
-    I32,
-    I64,
-    Bool,
-    Enum(&'static [&'static str]),
-    Obj(&'static [(&'static str, Shape)]),
-    Arr(&'static Shape),
-    Links,
-    AnyObject,
+// The models' shapes come from the crate's schema (`confluence_users::schema`), which the same
+// declaration as each model's serde code produces: a field a model declares is generated here
+// without anyone listing it again. Error bodies are not a model; their shape is written below
+// in the same terms.
+
+const fn opt(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: false,
+    }
 }
 
-use Shape::*;
+const fn object(name: &'static str, fields: &'static [Field]) -> Object {
+    Object {
+        name,
+        fields,
+        keeps_unknown: false,
+    }
+}
 
-const USER_TYPES: &[&str] = &["known", "unknown", "anonymous", "user", "app", "robot"];
-const ACCOUNT_TYPES: &[&str] = &["atlassian", "app", "", "customer"];
-const OPERATIONS: &[&str] = &[
-    "administer",
-    "archive",
-    "clear_permissions",
-    "copy",
-    "create",
-    "create_space",
-    "delete",
-    "export",
-    "move",
-    "purge",
-    "purge_version",
-    "read",
-    "restore",
-    "restrict_content",
-    "update",
-    "use",
-    "teleport",
-];
-
-const ICON: Shape = Obj(&[
-    ("path", Str),
-    ("width", I32),
-    ("height", I32),
-    ("isDefault", Bool),
-]);
-const OPERATION: Shape = Obj(&[("operation", Enum(OPERATIONS)), ("targetType", Str)]);
-const DETAILS: Shape = Obj(&[
-    (
-        "business",
-        Obj(&[("position", Str), ("department", Str), ("location", Str)]),
-    ),
-    (
-        "personal",
-        Obj(&[
-            ("phone", Str),
-            ("im", Str),
-            ("website", Str),
-            ("email", Str),
-        ]),
-    ),
-]);
-const USER_EXPANDABLE: Shape = Obj(&[
-    ("operations", Str),
-    ("details", Str),
-    ("personalSpace", Str),
-]);
-const DESCRIPTION: Shape = Obj(&[
-    ("value", Str),
-    ("representation", Enum(&["plain", "view", "storage"])),
-    ("embeddedContent", Arr(&AnyObject)),
-]);
-const SPACE: Shape = Obj(&[
-    ("id", I64),
-    ("key", Str),
-    ("name", Str),
-    ("icon", ICON),
-    (
-        "description",
-        Obj(&[
-            ("plain", DESCRIPTION),
-            ("view", DESCRIPTION),
-            ("_expandable", Obj(&[("view", Str), ("plain", Str)])),
-        ]),
-    ),
-    (
-        "homepage",
-        Obj(&[
-            ("id", Str),
-            ("title", Str),
-            ("type", Str),
-            ("_links", Links),
-        ]),
-    ),
-    ("type", Enum(&["personal", "global"])),
-    ("status", Enum(&["current", "archived"])),
-    (
-        "_expandable",
-        Obj(&[
-            ("settings", Str),
-            ("metadata", Str),
-            ("operations", Str),
-            ("lookAndFeel", Str),
-            ("permissions", Str),
-            ("icon", Str),
-            ("description", Str),
-            ("theme", Str),
-            ("history", Str),
-            ("homepage", Str),
-            ("identifiers", Str),
-        ]),
-    ),
-    ("_links", Links),
-    ("metadata", AnyObject),
-]);
-/// `User` and `BulkUserLookup` share their field names.
-pub const USER: Shape = Obj(&[
-    ("type", Enum(USER_TYPES)),
-    ("username", Str),
-    ("userKey", Str),
-    ("accountId", Str),
-    ("accountType", Enum(ACCOUNT_TYPES)),
-    ("email", Str),
-    ("publicName", Str),
-    ("profilePicture", ICON),
-    ("displayName", Str),
-    ("timeZone", Str),
-    ("isExternalCollaborator", Bool),
-    ("externalCollaborator", Bool),
-    ("operations", Arr(&OPERATION)),
-    ("details", DETAILS),
-    ("personalSpace", SPACE),
-    ("_expandable", USER_EXPANDABLE),
-    ("_links", Links),
-]);
-pub const ANONYMOUS: Shape = Obj(&[
-    ("type", Enum(USER_TYPES)),
-    ("profilePicture", ICON),
-    ("displayName", Str),
-    ("operations", Arr(&OPERATION)),
-    ("isExternalCollaborator", Bool),
-    ("_expandable", Obj(&[("operations", Str)])),
-    ("_links", Links),
-]);
-pub const BULK_PAGE: Shape = Obj(&[
-    ("results", Arr(&USER)),
-    ("start", I32),
-    ("limit", I32),
-    ("size", I32),
-    ("_links", Links),
-]);
-const GROUP: Shape = Obj(&[
-    ("type", Enum(&["group", "team"])),
-    ("name", Str),
-    ("id", Str),
-    ("_links", Links),
-]);
-pub const GROUPS: Shape = Obj(&[
-    ("results", Arr(&GROUP)),
-    ("start", I32),
-    ("limit", I32),
-    ("size", I32),
-    ("totalSize", I64),
-    ("_links", Links),
-]);
-pub const EMAIL: Shape = Obj(&[("accountId", Str), ("email", Str)]);
-pub const EMAIL_BULK: Shape = Arr(&EMAIL);
-const MIGRATED: Shape = Obj(&[("username", Str), ("key", Str), ("accountId", Str)]);
-pub const MIGRATION: Shape = Obj(&[
-    ("results", Arr(&MIGRATED)),
-    ("start", I32),
-    ("limit", I32),
-    ("size", I32),
-    ("_links", Links),
-]);
-const TRANSLATION: Shape = Obj(&[("message", Obj(&[("translation", Str)]))]);
-pub const ERROR_BODY: Shape = Obj(&[
-    ("statusCode", I32),
-    ("code", I32),
-    ("message", Str),
-    (
-        "data",
-        Obj(&[
-            ("authorized", Bool),
-            ("valid", Bool),
-            ("errors", Arr(&TRANSLATION)),
-            ("successful", Bool),
-        ]),
-    ),
-    ("errorMessages", Arr(&Str)),
-]);
+static TRANSLATION: Object = object(
+    "Translation",
+    &[opt(
+        "message",
+        Shape::Object(&object("Message", &[opt("translation", Shape::String)])),
+    )],
+);
+static ERROR_DATA: Object = object(
+    "ErrorData",
+    &[
+        opt("authorized", Shape::Bool),
+        opt("valid", Shape::Bool),
+        opt("errors", Shape::Array(&Shape::Object(&TRANSLATION))),
+        opt("successful", Shape::Bool),
+    ],
+);
+/// Atlassian's error bodies, in their several shapes at once.
+pub static ERROR_BODY: Shape = Shape::Object(&object(
+    "ErrorBody",
+    &[
+        opt("statusCode", Shape::Int32),
+        opt("code", Shape::Int32),
+        opt("message", Shape::String),
+        opt("data", Shape::Object(&ERROR_DATA)),
+        opt("errorMessages", Shape::Array(&Shape::String)),
+    ],
+));
 
 /// How often a generated node is wrong: `Clean` bodies mostly decode, `Noisy` ones mostly fail
 /// somewhere deep.
@@ -659,44 +490,58 @@ pub enum Noise {
 }
 
 /// A tree of the given shape, each node replaced by `null` or a wild value now and then, each
-/// field sometimes missing, and unknown fields sometimes added.
-pub fn shaped(shape: Shape, noise: Noise) -> BoxedStrategy<Value> {
+/// field sometimes missing (a required one rarely), and unknown fields sometimes added (kept
+/// ones, on an object that keeps them, of any depth).
+pub fn shaped(shape: &'static Shape, noise: Noise) -> BoxedStrategy<Value> {
     let (right_weight, presence) = match noise {
         Noise::Clean => (400, 0.97),
         Noise::Noisy => (25, 0.85),
     };
     let right: BoxedStrategy<Value> = match shape {
-        Str => text().prop_map(Value::String).boxed(),
-        I32 => prop_oneof![
+        Shape::String => text().prop_map(Value::String).boxed(),
+        Shape::OpenEnum(known) => prop_oneof![
+            6 => select(**known).prop_map(Value::from),
+            1 => text().prop_map(Value::String),
+        ]
+        .boxed(),
+        Shape::Int32 => prop_oneof![
             16 => (0i32..300).prop_map(Value::from),
             2 => any::<i32>().prop_map(Value::from),
             1 => select(EDGE_INTS).prop_map(int_value),
         ]
         .boxed(),
-        I64 => prop_oneof![
+        Shape::SafeInt => prop_oneof![
             16 => (0i64..10_000_000).prop_map(Value::from),
             2 => (-(1i64 << 53) + 1..1i64 << 53).prop_map(Value::from),
             1 => select(EDGE_INTS).prop_map(int_value),
         ]
         .boxed(),
-        Bool => any::<bool>().prop_map(Value::Bool).boxed(),
-        Enum(values) => prop_oneof![
-            6 => select(values).prop_map(Value::from),
-            1 => text().prop_map(Value::String),
+        Shape::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+        Shape::Nullable(inner) => prop_oneof![
+            1 => Just(Value::Null),
+            4 => shaped(inner, noise),
         ]
         .boxed(),
-        Obj(fields) => {
-            let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = fields
+        Shape::Object(object) => {
+            let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = object
+                .fields
                 .iter()
-                .map(|&(name, shape)| {
-                    prop::option::weighted(presence, shaped(shape, noise))
+                .map(|field| {
+                    let presence = if field.required { presence } else { 0.7 };
+                    let name = field.name;
+                    prop::option::weighted(presence, shaped(&field.shape, noise))
                         .prop_map(move |v| v.map(|v| (name.to_owned(), v)))
                         .boxed()
                 })
                 .collect();
+            let unknown_value = if object.keeps_unknown {
+                prop_oneof![4 => leaf(), 1 => wild()].boxed()
+            } else {
+                leaf()
+            };
             let extra = prop_oneof![
                 6 => Just(Vec::new()),
-                1 => vec((key(), leaf()), 1..3),
+                1 => vec((key(), unknown_value), 1..3),
             ];
             (fields, extra)
                 .prop_map(|(fields, extra)| {
@@ -708,10 +553,10 @@ pub fn shaped(shape: Shape, noise: Noise) -> BoxedStrategy<Value> {
                 })
                 .boxed()
         }
-        Arr(item) => vec(shaped(*item, noise), 0..4)
+        Shape::Array(item) => vec(shaped(item, noise), 0..4)
             .prop_map(Value::Array)
             .boxed(),
-        Links => vec(
+        Shape::Links => vec(
             (
                 prop_oneof![
                     4 => select(&["self", "base", "context", "next", "webui", "collection"][..])
@@ -728,7 +573,7 @@ pub fn shaped(shape: Shape, noise: Noise) -> BoxedStrategy<Value> {
         )
         .prop_map(|e| Value::Object(Map::from_iter(e)))
         .boxed(),
-        AnyObject => vec(
+        Shape::AnyObject => vec(
             (key(), prop_oneof![12 => leaf(), 1 => near_depth_limit()]),
             0..3,
         )
@@ -743,16 +588,26 @@ pub fn shaped(shape: Shape, noise: Noise) -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// The body shapes of the eight operations (two share `User`), from the crate's schema.
+pub const BODIES: [&Shape; 8] = [
+    GetUserParams::SHAPE,
+    GetAnonymousUserParams::SHAPE,
+    GetCurrentUserParams::SHAPE,
+    GetGroupMembershipsForUserParams::SHAPE,
+    GetBulkUserLookupParams::SHAPE,
+    GetPrivacyUnsafeUserEmailParams::SHAPE,
+    GetPrivacyUnsafeUserEmailBulkParams::SHAPE,
+    GetBulkUserMigrationParams::SHAPE,
+];
+
 /// A body for any endpoint: model-shaped (clean or noisy), an error body, or a wild tree.
 pub fn plausible_body() -> BoxedStrategy<Value> {
     let mut choices: Vec<(u32, BoxedStrategy<Value>)> = Vec::new();
-    for shape in [
-        USER, ANONYMOUS, BULK_PAGE, GROUPS, EMAIL, EMAIL_BULK, MIGRATION,
-    ] {
+    for shape in BODIES {
         choices.push((3, shaped(shape, Noise::Clean)));
         choices.push((2, shaped(shape, Noise::Noisy)));
     }
-    choices.push((2, shaped(ERROR_BODY, Noise::Noisy)));
+    choices.push((2, shaped(&ERROR_BODY, Noise::Noisy)));
     choices.push((3, wild()));
     prop::strategy::Union::new_weighted(choices).boxed()
 }

@@ -1,0 +1,257 @@
+//! The client's options, decided here: which keys each options object may have, the defaults,
+//! the ranges and the messages for values out of them. The wasm skin reads a JS options object
+//! into the [`Given`] values below (a number, `false`, absent, anything else) and asks these
+//! functions what the setting is.
+
+use crate::input::whole;
+use crate::retry::RetryPolicy;
+use crate::validate::shown;
+
+/// The longest `setTimeout` delay JS engines honour (2^31 - 1 ms); larger ones fire at once.
+pub const MAX_TIMER_MS: u64 = 2_147_483_647;
+/// The time one attempt may take when `timeout` is not given, in ms.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+/// How many requests a bulk lookup sends at once when `concurrency` is not given.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most requests a bulk lookup may send at once.
+pub const MAX_CONCURRENCY: usize = 32;
+/// The most retries after the first attempt.
+pub const MAX_RETRIES: u32 = 100;
+
+/// The keys of `new ConfluenceClient(options)`.
+pub(crate) const CLIENT_FIELDS: &[&str] = &[
+    "baseUrl",
+    "auth",
+    "retry",
+    "timeout",
+    "concurrency",
+    "hooks",
+    "fetch",
+];
+/// The keys of `options.hooks`.
+pub(crate) const HOOK_FIELDS: &[&str] = &["onRequest", "onResponse", "onRetry"];
+/// The keys of `options.retry`.
+pub(crate) const RETRY_FIELDS: &[&str] = &["maxRetries", "baseDelayMs", "maxDelayMs"];
+/// Every key of `options.auth`, whatever its type.
+pub(crate) const AUTH_FIELDS: &[&str] = &["type", "email", "apiToken", "token"];
+/// The keys of each call's options.
+pub(crate) const CALL_FIELDS: &[&str] = &["signal"];
+
+/// What an option's value is, as far as these rules care.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Given {
+    /// `undefined` or `null`.
+    Absent,
+    /// `false`.
+    False,
+    /// A number (any, `NaN` included).
+    Number(f64),
+    /// Anything else.
+    Other,
+}
+
+/// `options.concurrency`: a whole number from 1 to [`MAX_CONCURRENCY`], default
+/// [`DEFAULT_CONCURRENCY`].
+pub(crate) fn concurrency(given: Given) -> Result<usize, String> {
+    match given {
+        Given::Absent => Ok(DEFAULT_CONCURRENCY),
+        Given::Number(n) => match whole(n, 1, MAX_CONCURRENCY as i64) {
+            Ok(n) => Ok(n as usize),
+            Err(_) => Err(bad_concurrency()),
+        },
+        Given::False | Given::Other => Err(bad_concurrency()),
+    }
+}
+
+fn bad_concurrency() -> String {
+    format!("options.concurrency must be a whole number from 1 to {MAX_CONCURRENCY}")
+}
+
+/// `options.timeout`: ms from 1 to [`MAX_TIMER_MS`], `false` for none, default
+/// [`DEFAULT_TIMEOUT_MS`].
+pub(crate) fn timeout_ms(given: Given) -> Result<Option<u32>, String> {
+    match given {
+        Given::Absent => Ok(Some(DEFAULT_TIMEOUT_MS)),
+        Given::False => Ok(None),
+        Given::Number(n) => match whole(n, 1, MAX_TIMER_MS as i64) {
+            Ok(ms) => Ok(Some(ms as u32)),
+            Err(_) => Err(format!(
+                "options.timeout must be a whole number of ms from 1 to {MAX_TIMER_MS}, or false"
+            )),
+        },
+        Given::Other => Err("options.timeout must be a number of ms or false".to_owned()),
+    }
+}
+
+/// `options.retry` as given: absent, `false`, an object of these fields (each already read as
+/// a whole `u32`), or anything else.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum RetryGiven {
+    /// `undefined` or `null`: the defaults.
+    Absent,
+    /// `false`: no retries.
+    False,
+    /// An object; omitted fields keep their defaults.
+    Object {
+        /// `maxRetries`.
+        max_retries: Option<u32>,
+        /// `baseDelayMs`.
+        base_delay_ms: Option<u32>,
+        /// `maxDelayMs`.
+        max_delay_ms: Option<u32>,
+    },
+    /// Anything else.
+    Other,
+}
+
+/// The retry policy `options.retry` asks for.
+pub(crate) fn retry_policy(given: RetryGiven) -> Result<RetryPolicy, String> {
+    let defaults = RetryPolicy::default();
+    let (max_retries, base_delay_ms, max_delay_ms) = match given {
+        RetryGiven::Absent => return Ok(defaults),
+        RetryGiven::False => return Ok(RetryPolicy::NONE),
+        RetryGiven::Other => return Err("options.retry must be false or an object".to_owned()),
+        RetryGiven::Object {
+            max_retries,
+            base_delay_ms,
+            max_delay_ms,
+        } => (max_retries, base_delay_ms, max_delay_ms),
+    };
+    let policy = RetryPolicy {
+        max_retries: max_retries.unwrap_or(defaults.max_retries),
+        base_delay_ms: base_delay_ms.map_or(defaults.base_delay_ms, u64::from),
+        max_delay_ms: max_delay_ms.map_or(defaults.max_delay_ms, u64::from),
+    };
+    if policy.max_retries > MAX_RETRIES {
+        return Err(format!(
+            "options.retry.maxRetries must be at most {MAX_RETRIES}"
+        ));
+    }
+    if policy.max_delay_ms > MAX_TIMER_MS {
+        return Err(format!(
+            "options.retry.maxDelayMs must be at most {MAX_TIMER_MS}"
+        ));
+    }
+    Ok(policy)
+}
+
+/// The kinds of `options.auth`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AuthKind {
+    /// `basic`: `email` and `apiToken`.
+    Basic,
+    /// `bearer`: `token`.
+    Bearer,
+}
+
+impl AuthKind {
+    /// The kind `options.auth.type` names.
+    pub(crate) fn from_type(kind: &str) -> Result<AuthKind, String> {
+        match kind {
+            "basic" => Ok(AuthKind::Basic),
+            "bearer" => Ok(AuthKind::Bearer),
+            other => Err(format!(
+                "options.auth.type: unknown value `{}`, expected `basic` or `bearer`",
+                shown(other)
+            )),
+        }
+    }
+
+    /// The keys `options.auth` may have for this kind.
+    pub(crate) fn fields(self) -> &'static [&'static str] {
+        match self {
+            AuthKind::Basic => &["type", "email", "apiToken"],
+            AuthKind::Bearer => &["type", "token"],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_default_and_range() {
+        assert_eq!(concurrency(Given::Absent), Ok(4));
+        assert_eq!(concurrency(Given::Number(1.0)), Ok(1));
+        assert_eq!(concurrency(Given::Number(32.0)), Ok(32));
+        let message = "options.concurrency must be a whole number from 1 to 32";
+        for bad in [
+            Given::Number(0.0),
+            Given::Number(33.0),
+            Given::Number(2.5),
+            Given::Number(f64::NAN),
+            Given::False,
+            Given::Other,
+        ] {
+            assert_eq!(concurrency(bad).unwrap_err(), message, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn timeout_default_off_and_range() {
+        assert_eq!(timeout_ms(Given::Absent), Ok(Some(30_000)));
+        assert_eq!(timeout_ms(Given::False), Ok(None));
+        assert_eq!(timeout_ms(Given::Number(1.0)), Ok(Some(1)));
+        assert_eq!(
+            timeout_ms(Given::Number(MAX_TIMER_MS as f64)),
+            Ok(Some(2_147_483_647))
+        );
+        for bad in [
+            Given::Number(0.0),
+            Given::Number(MAX_TIMER_MS as f64 + 1.0),
+            Given::Number(f64::INFINITY),
+            Given::Number(0.5),
+        ] {
+            assert_eq!(
+                timeout_ms(bad).unwrap_err(),
+                "options.timeout must be a whole number of ms from 1 to 2147483647, or false"
+            );
+        }
+        assert_eq!(
+            timeout_ms(Given::Other).unwrap_err(),
+            "options.timeout must be a number of ms or false"
+        );
+    }
+
+    #[test]
+    fn retry_defaults_off_and_limits() {
+        assert_eq!(retry_policy(RetryGiven::Absent), Ok(RetryPolicy::default()));
+        assert_eq!(retry_policy(RetryGiven::False), Ok(RetryPolicy::NONE));
+        assert_eq!(
+            retry_policy(RetryGiven::Other).unwrap_err(),
+            "options.retry must be false or an object"
+        );
+        let object = |max_retries, max_delay_ms| RetryGiven::Object {
+            max_retries,
+            base_delay_ms: Some(10),
+            max_delay_ms,
+        };
+        let policy = retry_policy(object(Some(100), None)).unwrap();
+        assert_eq!(policy.max_retries, 100);
+        assert_eq!(policy.base_delay_ms, 10);
+        assert_eq!(policy.max_delay_ms, RetryPolicy::default().max_delay_ms);
+        assert_eq!(
+            retry_policy(object(Some(101), None)).unwrap_err(),
+            "options.retry.maxRetries must be at most 100"
+        );
+        assert!(retry_policy(object(None, Some(u32::MAX >> 1))).is_ok());
+        assert_eq!(
+            retry_policy(object(None, Some(u32::MAX))).unwrap_err(),
+            "options.retry.maxDelayMs must be at most 2147483647"
+        );
+    }
+
+    #[test]
+    fn auth_kinds() {
+        assert_eq!(AuthKind::from_type("basic"), Ok(AuthKind::Basic));
+        assert_eq!(AuthKind::Bearer.fields(), ["type", "token"]);
+        assert_eq!(
+            AuthKind::from_type("oauth\n").unwrap_err(),
+            "options.auth.type: unknown value `oauth\\n`, expected `basic` or `bearer`"
+        );
+        for kind in [AuthKind::Basic, AuthKind::Bearer] {
+            assert!(kind.fields().iter().all(|f| AUTH_FIELDS.contains(f)));
+        }
+    }
+}
