@@ -8,6 +8,7 @@
 //   node js-tests/bench/size-profile.mjs FILE.wasm [--top N]
 
 import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith("--"));
@@ -40,7 +41,7 @@ const name = () => {
 const SECTION = ["custom", "type", "import", "function", "table", "memory", "global", "export", "start", "element", "code", "data", "datacount", "tag"];
 const sections = [];
 let importedFunctions = 0;
-const bodies = []; // [size] per defined function
+const bodies = []; // [start, end] in the file, per defined function
 const names = new Map();
 while (at < bytes.length) {
   const id = bytes[at++];
@@ -92,15 +93,19 @@ while (at < bytes.length) {
       const bodyStart = at;
       const bodySize = leb();
       at += bodySize;
-      bodies.push(at - bodyStart);
+      bodies.push([bodyStart, at]);
     }
   }
   sections.push({ label, size: end - start });
   at = end;
 }
 
-const functions = bodies.map((size, i) => ({ size, name: names.get(importedFunctions + i) ?? `function[${importedFunctions + i}]` }));
-const codeTotal = bodies.reduce((a, b) => a + b, 0);
+const functions = bodies.map(([start, end], i) => ({
+  size: end - start,
+  body: bytes.subarray(start, end),
+  name: names.get(importedFunctions + i) ?? `function[${importedFunctions + i}]`,
+}));
+const codeTotal = functions.reduce((a, f) => a + f.size, 0);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const pct = (n) => `${((100 * n) / bytes.length).toFixed(1)}%`;
 
@@ -126,9 +131,10 @@ const group = (key) => {
   for (const f of functions) {
     const k = key(f.name);
     if (k === undefined) continue;
-    const row = totals.get(k) ?? { size: 0, count: 0 };
+    const row = totals.get(k) ?? { size: 0, count: 0, bodies: [] };
     row.size += f.size;
     row.count++;
+    row.bodies.push(f.body);
     totals.set(k, row);
   }
   return [...totals.entries()].sort((a, b) => b[1].size - a[1].size);
@@ -138,7 +144,7 @@ const group = (key) => {
 const MACHINERY = [
   ["core::fmt (formatting, Display/Debug impls)", /core::fmt|as core::fmt::(Display|Debug|Write)>|alloc::fmt::format|::fmt::h|\bfmt\b/],
   ["serde / serde_json / serde_path_to_error", /serde/],
-  ["allocator (dlmalloc, alloc::raw_vec, realloc)", /dlmalloc|__rust_(alloc|dealloc|realloc)|alloc::raw_vec|__rdl_/],
+  ["allocator (talc or dlmalloc, alloc::raw_vec, realloc)", /talc|dlmalloc|__rust_(alloc|dealloc|realloc)|alloc::raw_vec|__rdl_/],
   ["wasm-bindgen runtime, js-sys, web-sys", /wasm_bindgen(?!_futures)|js_sys|web_sys|__wbg_|__wbindgen|__externref/],
   ["async machinery (futures, closures, poll)", /wasm_bindgen_futures|\{\{closure\}\}|core::future|Future>::poll|::poll::h|async/],
   ["drop_in_place (destructors)", /drop_in_place/],
@@ -149,19 +155,22 @@ const MACHINERY = [
 console.log(`${file}: ${bytes.length} bytes (${kb(bytes.length)}), ${functions.length} functions defined, ${importedFunctions} imported, ${names.size} named`);
 console.log("\nsections:");
 for (const s of [...sections].sort((a, b) => b.size - a.size)) console.log(`  ${String(s.size).padStart(8)}  ${pct(s.size).padStart(6)}  ${s.label}`);
-console.log(`\nby crate (function bodies, ${codeTotal} bytes):`);
+// A group's bodies gzipped on their own: a rough share of the download (gzip's context spans groups).
+const gz = (row) => (row.bodies.length ? String(gzipSync(Buffer.concat(row.bodies), { level: 9 }).length) : "-").padStart(7);
+console.log(`\nby crate (function bodies, ${codeTotal} bytes; gz: that group's bodies alone, gzip -9):`);
 for (const [crate, row] of group((n) => crateOf(n))) {
-  console.log(`  ${String(row.size).padStart(8)}  ${pct(row.size).padStart(6)}  ${String(row.count).padStart(5)} fns  ${crate}`);
+  console.log(`  ${String(row.size).padStart(8)}  ${pct(row.size).padStart(6)}  gz ${gz(row)}  ${String(row.count).padStart(5)} fns  ${crate}`);
 }
 console.log("\nconfluence_users by module:");
 for (const [module, row] of group((n) => /^<?confluence_users::/.test(n) ? /^<?confluence_users::(wasm::)?[a-z_]+/.exec(n)[0].replace(/^</, "") : undefined)) {
-  console.log(`  ${String(row.size).padStart(8)}  ${pct(row.size).padStart(6)}  ${String(row.count).padStart(5)} fns  ${module}`);
+  console.log(`  ${String(row.size).padStart(8)}  ${pct(row.size).padStart(6)}  gz ${gz(row)}  ${String(row.count).padStart(5)} fns  ${module}`);
 }
 console.log("\nby machinery (a function may count in several; an async fn's body is its {{closure}}):");
 for (const [label, re] of MACHINERY) {
   const hits = functions.filter((f) => re.test(f.name));
   const size = hits.reduce((a, f) => a + f.size, 0);
-  console.log(`  ${String(size).padStart(8)}  ${pct(size).padStart(6)}  ${String(hits.length).padStart(5)} fns  ${label}`);
+  const row = { bodies: hits.map((f) => f.body) };
+  console.log(`  ${String(size).padStart(8)}  ${pct(size).padStart(6)}  gz ${gz(row)}  ${String(hits.length).padStart(5)} fns  ${label}`);
 }
 console.log(`\ntop ${TOP} functions:`);
 for (const f of [...functions].sort((a, b) => b.size - a.size).slice(0, TOP)) {
