@@ -42,6 +42,7 @@
 
 mod bulk;
 mod config;
+pub mod driver;
 mod encode;
 mod endpoints;
 mod error;
