@@ -4,8 +4,10 @@
 //
 //   node --test js-tests/faults.test.mjs
 //
-// Every case asserts the outcome, kind, status, attempts, how many requests the fake saw, elapsed-time bounds,
-// and that the same client serves the next call. Timings are printed at the end (FAULTS_TIMINGS_JSON=path
+// Every case asserts the outcome, kind, status, attempts, how many requests the fake saw, and that the same
+// client serves the next call. The retry policy's arithmetic (which statuses, how many attempts, backoff,
+// jitter, Retry-After in seconds and as a date, the cap) is the core's call driver, proved on a virtual clock
+// by tests/driver.rs; time bounds here are kept only where a real timer, socket or AbortSignal is the point. Timings are printed at the end (FAULTS_TIMINGS_JSON=path
 // also writes them as JSON). The last block ("secrets: ...") drives every error kind with a recognisable
 // credential and searches every surface of the thrown value for it.
 // Fault handlers for the fake: ./fake-server/faults.mjs.
@@ -231,28 +233,26 @@ describe("429 and Retry-After", () => {
   ftest("Retry-After as an HTTP date in the past: retried without waiting for it", async () => {
     const c = client();
     fake.enqueue(...Array.from({ length: 4 }, () => F.retryAfter429(new Date(Date.now() - 60_000).toUTCString())));
-    const { ms } = await expectFailure("429 x4, Retry-After: <date in the past>", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 4 });
+    await expectFailure("429 x4, Retry-After: <date in the past>", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 4 });
     assert.equal(fake.requests.length, 4);
-    between("elapsed", ms, 0, 140 + SLACK);
     await nextCallWorks(c);
   });
 
   ftest('Retry-After: "9223372036854775807" fails at once with retryAfterMs (no sleep, no overflow)', async () => {
     const c = client();
     fake.enqueue(F.retryAfter429("9223372036854775807"));
-    const { error, ms } = await expectFailure("429 Retry-After: 9223372036854775807", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 1 });
+    const { error } = await expectFailure("429 Retry-After: 9223372036854775807", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 1 });
     assert.equal(typeof error.retryAfterMs, "number", `retryAfterMs: ${error.retryAfterMs}`);
     assert.ok(error.retryAfterMs > 1e12, `retryAfterMs should be huge, is ${error.retryAfterMs}`);
     assert.equal(fake.requests.length, 1);
     assert.equal(error.requestId, fake.requests[0].traceId);
-    between("elapsed", ms, 0, SLACK);
     await nextCallWorks(c);
   });
 
   ftest("Retry-After beyond maxDelayMs (1 s vs 200 ms): no sleep, fail at once with retryAfterMs 1000", async () => {
     const c = client();
     fake.enqueue(F.retryAfter429("1"));
-    const { error, ms } = await expectFailure("429 Retry-After: 1 (maxDelayMs 200)", () => c.getCurrentUser(), {
+    const { error } = await expectFailure("429 Retry-After: 1 (maxDelayMs 200)", () => c.getCurrentUser(), {
       kind: "http",
       status: 429,
       attempts: 1,
@@ -260,51 +260,33 @@ describe("429 and Retry-After", () => {
     });
     assert.equal(error.requestId, fake.requests[0].traceId);
     assert.equal(fake.requests.length, 1);
-    between("elapsed", ms, 0, SLACK);
     await nextCallWorks(c);
   });
 
   ftest("503 with Retry-After beyond maxDelayMs fails at once too (retryAfterMs 5000)", async () => {
     const c = client();
     fake.enqueue(F.unavailable503({ retryAfter: 5 }));
-    const { ms } = await expectFailure("503 Retry-After: 5 (maxDelayMs 200)", () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 1, retryAfterMs: 5000 });
+    await expectFailure("503 Retry-After: 5 (maxDelayMs 200)", () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 1, retryAfterMs: 5000 });
     assert.equal(fake.requests.length, 1);
-    between("elapsed", ms, 0, SLACK);
     await nextCallWorks(c);
   });
 
   ftest("429 without Retry-After: backoff retries, then http 429 with attempts maxRetries+1", async () => {
     const c = client();
     fake.enqueue(...Array.from({ length: 4 }, () => F.retryAfter429(undefined)));
-    const { error, ms } = await expectFailure("429 x4, no Retry-After", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 4 });
+    const { error } = await expectFailure("429 x4, no Retry-After", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 4 });
     assert.equal(error.retryAfterMs ?? undefined, undefined, "the server did not ask for a delay");
     assert.equal(fake.requests.length, 4);
     assert.equal(error.requestId, fake.requests[3].traceId, "requestId is the final response's atl-traceid");
-    // Waits are at most 20, 40, 80 ms.
-    gaps().forEach((g, i) => assert.ok(g <= 20 * 2 ** i + 60, `wait ${i + 1} was ${g} ms, expected <= ${20 * 2 ** i} (+ slack)`));
-    between("elapsed", ms, 0, 140 + SLACK);
     await nextCallWorks(c);
   });
 
   ftest('429 with Retry-After: "0" on every attempt: retried, final retryAfterMs 0', async () => {
     const c = client();
     fake.enqueue(...Array.from({ length: 4 }, () => F.retryAfter429("0")));
-    const { error, ms } = await expectFailure("429 x4, Retry-After: 0", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 4, retryAfterMs: 0 });
+    const { error } = await expectFailure("429 x4, Retry-After: 0", () => c.getCurrentUser(), { kind: "http", status: 429, attempts: 4, retryAfterMs: 0 });
     assert.equal(error.requestId, fake.requests[3].traceId);
     assert.equal(fake.requests.length, 4);
-    between("elapsed", ms, 0, 140 + SLACK);
-    await nextCallWorks(c);
-  });
-
-  ftest("each backoff wait is capped at maxDelayMs (base 150, max 160)", async () => {
-    const c = client({ retry: { maxRetries: 3, baseDelayMs: 150, maxDelayMs: 160 } });
-    fake.enqueue(...F.storm503(4));
-    const { ms } = await expectFailure("503 x4, baseDelayMs 150, maxDelayMs 160", () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 4 });
-    const g = gaps();
-    assert.equal(g.length, 3);
-    assert.ok(g[0] <= 150 + 60, `first wait ${g[0]} ms > baseDelayMs`);
-    assert.ok(g[1] <= 160 + 60 && g[2] <= 160 + 60, `waits ${g} ms exceed maxDelayMs 160`);
-    between("elapsed", ms, 0, 470 + SLACK);
     await nextCallWorks(c);
   });
 });
@@ -374,57 +356,18 @@ describe("defaults and backoff, read off the client's own timers (no real waitin
     }
   });
 
-  ftest("Retry-After is the floor: with Retry-After 2 and tiny backoff, the wait is exactly 2000 ms", async () => {
-    const t = observeClientTimers(5000);
-    try {
-      const c = client({ retry: { maxRetries: 3, baseDelayMs: 20, maxDelayMs: 5000 } });
-      fake.enqueue(F.retryAfter429("2"), F.unavailable503({ retryAfter: 3 }));
-      await expectSuccess("429 Retry-After 2, 503 Retry-After 3 (sleeps fast-forwarded)", () => c.getCurrentUser());
-    } finally {
-      t.restore();
+  ftest("the waits are jittered with the runtime's randomness (onRetry's delayMs, 40 first waits of 0..20 ms)", async () => {
+    // The jitter's arithmetic is proved natively (tests/driver.rs); this proves the skin feeds it
+    // Math.random rather than a constant.
+    const delays = [];
+    const c = client({ retry: { maxRetries: 1, baseDelayMs: 20, maxDelayMs: 20 }, hooks: { onRetry: (info) => delays.push(info.delayMs) } });
+    for (let i = 0; i < 40; i++) {
+      fake.enqueue(F.unavailable503());
+      await c.getCurrentUser();
     }
-    assert.deepEqual(t.sleeps, [2000, 3000]);
-  });
-
-  ftest("full jitter: 40 first waits with base = max = 1000 ms spread over [0, 1000]", async () => {
-    const t = observeClientTimers(5000);
-    try {
-      const c = client({ retry: { maxRetries: 1, baseDelayMs: 1000, maxDelayMs: 1000 } });
-      for (let i = 0; i < 40; i++) {
-        fake.enqueue(F.unavailable503());
-        await c.getCurrentUser();
-      }
-    } finally {
-      t.restore();
-    }
-    assert.equal(t.sleeps.length, 40);
-    assert.ok(t.sleeps.every((ms) => ms >= 0 && ms <= 1000), `${t.sleeps}`);
-    assert.ok(Math.min(...t.sleeps) < 300 && Math.max(...t.sleeps) > 700, `waits ${t.sleeps.join(", ")} do not look uniformly jittered`);
-    assert.ok(new Set(t.sleeps).size > 20, "waits are random");
-  });
-
-  ftest("exponential growth: the n-th wait is within base * 2^(n-1), and the ceilings are reached", async () => {
-    const t = observeClientTimers(5000);
-    const perCall = [];
-    try {
-      const c = client({ retry: { maxRetries: 5, baseDelayMs: 100, maxDelayMs: 1000 } });
-      for (let i = 0; i < 20; i++) {
-        fake.enqueue(...F.storm503(5));
-        const before = t.sleeps.length;
-        await c.getCurrentUser();
-        perCall.push(t.sleeps.slice(before));
-      }
-    } finally {
-      t.restore();
-    }
-    const ceilings = [100, 200, 400, 800, 1000];
-    for (const waits of perCall) {
-      assert.equal(waits.length, 5);
-      waits.forEach((ms, i) => assert.ok(ms <= ceilings[i], `wait ${i + 1} = ${ms} > ${ceilings[i]}`));
-    }
-    // Over 20 calls the largest n-th wait is well above the previous ceiling (not a constant backoff).
-    const maxAt = (i) => Math.max(...perCall.map((w) => w[i]));
-    assert.ok(maxAt(3) > 400 && maxAt(4) > 500, `largest 4th/5th waits ${maxAt(3)} / ${maxAt(4)}`);
+    assert.equal(delays.length, 40);
+    assert.ok(delays.every((ms) => Number.isInteger(ms) && ms >= 0 && ms <= 20), `${delays}`);
+    assert.ok(new Set(delays).size > 5, `waits ${delays.join(", ")} are not random`);
   });
 });
 
@@ -433,17 +376,16 @@ describe("5xx", () => {
     const c = client();
     const u = someUser();
     fake.enqueue(...F.storm503(3));
-    const { value, ms } = await expectSuccess("503 x3 then 200", () => c.getUser({ accountId: u.accountId }));
+    const { value } = await expectSuccess("503 x3 then 200", () => c.getUser({ accountId: u.accountId }));
     assert.equal(value.accountId, u.accountId);
     assert.equal(fake.requests.length, 4);
-    between("elapsed", ms, 0, 140 + SLACK);
     await nextCallWorks(c);
   });
 
   ftest("a 503 storm longer than maxRetries: rejects with attempts maxRetries+1", async () => {
     const c = client();
     fake.enqueue(...F.storm503(4));
-    const { error, ms } = await expectFailure("503 x4 (maxRetries 3)", () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 4 });
+    const { error } = await expectFailure("503 x4 (maxRetries 3)", () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 4 });
     assert.equal(fake.requests.length, 4);
     for (const r of fake.requests) {
       assert.equal(r.url, fake.requests[0].url, "every retry re-sends the same request");
@@ -451,7 +393,6 @@ describe("5xx", () => {
     }
     assert.equal(error.requestId, fake.requests[3].traceId);
     assert.equal(error.body?.statusCode, 503, "the final response's body");
-    between("elapsed", ms, 0, 140 + SLACK);
     await nextCallWorks(c);
   });
 
@@ -474,9 +415,8 @@ describe("5xx", () => {
     assert.equal(fake.requests.length, 4);
     fake.reset();
     fake.enqueue(...Array.from({ length: 4 }, () => F.status(504)));
-    const { ms } = await expectFailure("504 x4", () => c.getCurrentUser(), { kind: "http", status: 504, attempts: 4 });
+    await expectFailure("504 x4", () => c.getCurrentUser(), { kind: "http", status: 504, attempts: 4 });
     assert.equal(fake.requests.length, 4);
-    between("elapsed", ms, 0, 140 + SLACK);
     await nextCallWorks(c);
   });
 
@@ -485,9 +425,8 @@ describe("5xx", () => {
       fake.reset();
       const c = client({ retry });
       fake.enqueue(F.unavailable503());
-      const { ms } = await expectFailure(`503, retry ${JSON.stringify(retry)}`, () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 1 });
+      await expectFailure(`503, retry ${JSON.stringify(retry)}`, () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 1 });
       assert.equal(fake.requests.length, 1);
-      between("elapsed", ms, 0, SLACK);
       await nextCallWorks(c);
     }
   });
@@ -498,10 +437,9 @@ describe("not retried", () => {
     ftest(`${code} is not retried (attempts 1)`, async () => {
       const c = client();
       fake.enqueue(F.status(code, { message: `canned ${code}` }));
-      const { error, ms } = await expectFailure(`${code}`, () => c.getCurrentUser(), { kind: "http", status: code, attempts: 1 });
+      const { error } = await expectFailure(`${code}`, () => c.getCurrentUser(), { kind: "http", status: code, attempts: 1 });
       assert.equal(fake.requests.length, 1);
       assert.equal(error.requestId, fake.requests[0].traceId);
-      between("elapsed", ms, 0, SLACK);
       await nextCallWorks(c);
     });
   }
@@ -531,18 +469,16 @@ describe("network failures", () => {
     assert.equal(fake.requests.length, 2);
     fake.reset();
     fake.enqueue(...Array.from({ length: 4 }, () => F.reset()));
-    const { error, ms } = await expectFailure("reset x4", () => c.getCurrentUser(), { kind: "network", status: 0, attempts: 4 });
+    const { error } = await expectFailure("reset x4", () => c.getCurrentUser(), { kind: "network", status: 0, attempts: 4 });
     assert.equal(fake.requests.length, 4);
     assert.equal(error.requestId ?? undefined, undefined, "no response, no requestId");
-    between("elapsed", ms, 0, 140 + SLACK);
     await nextCallWorks(c);
   });
 
   ftest("connection refused: retried as network, attempts maxRetries+1", async () => {
     const port = await F.closedPort();
     const c = new ConfluenceClient({ baseUrl: `http://127.0.0.1:${port}`, auth: AUTH, retry: FAST, timeout: 2000 });
-    const { ms } = await expectFailure("connection refused", () => c.getCurrentUser(), { kind: "network", status: 0, attempts: 4 });
-    between("elapsed", ms, 0, 140 + SLACK);
+    await expectFailure("connection refused", () => c.getCurrentUser(), { kind: "network", status: 0, attempts: 4 });
   });
 
   ftest("a custom fetch that throws: retried, attempts = calls", async () => {
@@ -565,9 +501,8 @@ describe("network failures", () => {
     assert.equal(fake.requests.length, 2);
     fake.reset();
     fake.enqueue(...Array.from({ length: 4 }, () => F.resetMidBody(body)));
-    const { ms } = await expectFailure("reset mid-body x4 (Content-Length)", () => c.getCurrentUser(), { kind: "network", status: 0, attempts: 4 });
+    await expectFailure("reset mid-body x4 (Content-Length)", () => c.getCurrentUser(), { kind: "network", status: 0, attempts: 4 });
     assert.equal(fake.requests.length, 4);
-    between("elapsed", ms, 0, 4 * 20 + 140 + SLACK);
     await nextCallWorks(c);
   });
 
