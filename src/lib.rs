@@ -41,6 +41,8 @@
 #![deny(missing_docs)]
 
 mod bulk;
+#[cfg(all(feature = "client", not(target_arch = "wasm32")))]
+mod client;
 mod config;
 mod encode;
 mod endpoints;
@@ -60,6 +62,11 @@ pub use wasm::{is_confluence_error, ConfluenceClient};
 pub use bulk::{
     plan_bulk, plan_migration, BulkPlan, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
     MIGRATION_CHUNK_MAX,
+};
+#[cfg(all(feature = "client", not(target_arch = "wasm32")))]
+pub use client::{
+    CallError, Client, ClientBuilder, MigrationResult, Pages, Progress, DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES,
 };
 pub use config::{bearer_authorization, Auth, ClientConfig, Request, MAX_CREDENTIAL_LEN};
 pub use endpoints::*;
