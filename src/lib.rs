@@ -44,6 +44,7 @@ mod bulk;
 #[cfg(all(feature = "client", not(target_arch = "wasm32")))]
 mod client;
 mod config;
+pub mod driver;
 mod encode;
 mod endpoints;
 mod error;

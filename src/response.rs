@@ -67,7 +67,6 @@ pub fn validate_body(
 /// `TextDecoder` do: a leading byte order mark is skipped and invalid UTF-8 is left for the
 /// decoder to replace with U+FFFD, so only the JSON is checked. The wasm skin handles other
 /// statuses itself (see [`error_message`]).
-#[cfg(any(target_arch = "wasm32", test))]
 pub(crate) fn validate_decoded_body(
     status: u16,
     content_type: Option<&str>,
