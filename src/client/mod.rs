@@ -1,31 +1,34 @@
 //! A blocking native client (cargo feature `client`): the eight operations, bulk lookups of any
 //! size, paging, retries and timeouts, with the JS package's behaviour and defaults.
 //!
-//! The decisions of a call (attempts, backoff, `Retry-After`, the final result) are the core's;
-//! this module sends what it is told to and sleeps when it is told to. Its only I/O is
-//! [`transport`] (ureq over rustls).
+//! Every decision of a call (attempts, backoff, `Retry-After`, the final result, the chunks of
+//! a bulk call, the next page) is the call driver's ([`crate::driver`]); this module performs
+//! its steps: send with [`transport`] (ureq over rustls), sleep, decode into the models.
 
 mod transport;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::models::{
-    AccountIdEmailRecord, BulkUserLookupArray, Group, Links, MigratedUser, User, UserAnonymous,
+use crate::driver::{
+    BulkCall, Call, CallSettings, Done, End, FanOut, GroupWalk, Input, Migration, MigrationPage,
+    PageInfo, Step,
 };
+use crate::models::{
+    AccountIdEmailRecord, BulkUserLookupArray, Group, GroupArrayWithLinks, Links, MigratedUser,
+    MigratedUserArray, User, UserAnonymous,
+};
+use crate::schema::Shape;
 use crate::{
-    decide, is_retryable_status, is_unsendable, next_start, parse_error_redacted,
-    parse_retry_after, plan_bulk, plan_migration, Auth, BulkEndpoint, ClientConfig, Decision,
-    Endpoint, Error, ErrorKind, GetAnonymousUserParams, GetBulkUserLookupParams,
-    GetBulkUserMigrationParams, GetCurrentUserParams, GetGroupMembershipsForUserParams,
-    GetPrivacyUnsafeUserEmailBulkParams, GetPrivacyUnsafeUserEmailParams, GetUserParams,
-    MigrationPlan, MigrationTally, Outcome, PagedEndpoint, Request, RetryPolicy,
-    BULK_LOOKUP_MAX_IDS, MAX_BULK_URL_LEN,
+    parse_error_redacted, Auth, BulkEndpoint, ClientConfig, Endpoint, Error, ErrorKind,
+    GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
+    GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams, Request, RetryPolicy,
 };
 use transport::{Failure, Response, Transport};
 
@@ -37,6 +40,9 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub const MAX_CONCURRENCY: usize = 32;
 /// The most retries [`ClientBuilder::retry`] accepts (the JS client's `retry.maxRetries`).
 pub const MAX_RETRIES: u32 = 100;
+/// The longest timeout and backoff wait accepted, in ms: the JS client's bound (2^31 - 1, the
+/// longest `setTimeout`), so both clients accept the same settings.
+pub const MAX_WAIT_MS: u64 = 2_147_483_647;
 
 /// A failed call: the [`Error`] (its [`kind`](CallError::kind) is the JS error's `kind`), with
 /// where and how far the call got (the JS error's other fields). Neither `Display` nor `Debug`
@@ -54,18 +60,8 @@ struct Failed {
     attempts: u32,
     retry_after_ms: Option<u64>,
     request_id: Option<String>,
-    progress: Option<Progress>,
-}
-
-/// How far a split call (bulk lookup, migration) got before it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// Distinct values whose requests had succeeded.
-    pub done: usize,
-    /// Distinct values of the call.
-    pub total: usize,
-    /// `"ids"`, `"keys"` or `"usernames"`.
-    pub noun: &'static str,
+    /// For a call split over several requests: the message with how far it got.
+    message: Option<String>,
 }
 
 impl CallError {
@@ -109,12 +105,6 @@ impl CallError {
         self.0.request_id.as_deref()
     }
 
-    /// For a call split over several requests: how many of its distinct values (ids, keys or
-    /// usernames) had been looked up when it failed, of how many.
-    pub fn progress(&self) -> Option<Progress> {
-        self.0.progress
-    }
-
     fn refused(operation: &'static str, error: Error) -> CallError {
         CallError(Box::new(Failed {
             operation,
@@ -123,22 +113,24 @@ impl CallError {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            progress: None,
+            message: None,
         }))
+    }
+
+    /// Adds how far a fanned-out call got (`noun`: ids, keys, usernames), in the driver's words.
+    fn with_progress(mut self, fan_out: &FanOut, noun: &str) -> CallError {
+        let plain = self.to_string();
+        self.0.message = Some(fan_out.failure_message(&plain, noun));
+        self
     }
 }
 
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.0.operation, self.0.error)?;
-        if let Some(p) = &self.0.progress {
-            write!(
-                f,
-                " ({} of {} {} were looked up before this failure)",
-                p.done, p.total, p.noun
-            )?;
+        match &self.0.message {
+            Some(message) => f.write_str(message),
+            None => write!(f, "{}: {}", self.0.operation, self.0.error),
         }
-        Ok(())
     }
 }
 
@@ -195,10 +187,19 @@ impl ClientBuilder {
                 "retry.maxRetries must be at most {MAX_RETRIES}"
             )));
         }
-        if self.timeout == Some(Duration::ZERO) {
-            return Err(Error::invalid(
-                "timeout must be at least 1 ms, or None for no limit",
-            ));
+        let timeout_ms = match self.timeout.map(|t| t.as_millis()) {
+            None => None,
+            Some(ms) if (1..=u128::from(MAX_WAIT_MS)).contains(&ms) => u32::try_from(ms).ok(),
+            Some(_) => {
+                return Err(Error::invalid(format!(
+                    "timeout must be a whole number of ms from 1 to {MAX_WAIT_MS}, or None"
+                )))
+            }
+        };
+        if self.retry.max_delay_ms > MAX_WAIT_MS {
+            return Err(Error::invalid(format!(
+                "retry.maxDelayMs must be at most {MAX_WAIT_MS}"
+            )));
         }
         // A proxy from the environment is for reaching the outside: a loopback site is
         // reached directly (and a test server on 127.0.0.1 is never sent elsewhere).
@@ -206,8 +207,12 @@ impl ClientBuilder {
         Ok(Client {
             config,
             transport,
-            retry: self.retry,
-            timeout: self.timeout,
+            settings: CallSettings {
+                retry: self.retry,
+                timeout_ms,
+                // No token source natively: a fixed `Auth` is in every request already.
+                token_per_attempt: false,
+            },
             concurrency: self.concurrency,
         })
     }
@@ -258,8 +263,7 @@ fn is_loopback_base(base: &str) -> bool {
 pub struct Client {
     config: ClientConfig,
     transport: Transport,
-    retry: RetryPolicy,
-    timeout: Option<Duration>,
+    settings: CallSettings,
     concurrency: usize,
 }
 
@@ -268,8 +272,7 @@ impl fmt::Debug for Client {
         // ClientConfig's own Debug hides the credentials.
         f.debug_struct("Client")
             .field("config", &self.config)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
+            .field("settings", &self.settings)
             .field("concurrency", &self.concurrency)
             .finish()
     }
@@ -318,7 +321,7 @@ impl Client {
     pub fn get_group_memberships_for_user(
         &self,
         params: &GetGroupMembershipsForUserParams,
-    ) -> Result<crate::models::GroupArrayWithLinks, CallError> {
+    ) -> Result<GroupArrayWithLinks, CallError> {
         self.call(params)
     }
 
@@ -359,62 +362,59 @@ impl Client {
         &self,
         params: &GetBulkUserMigrationParams,
     ) -> Result<MigrationResult, CallError> {
-        let plan = self.plan_migration(params, false)?;
-        let chunks = self.fan_out(plan.chunks.len(), |chunk| {
-            let mut pages = Vec::new();
-            let mut next = plan.chunk_params(chunk);
-            while let Some(page_params) = next {
-                let page = self.call(&page_params)?;
-                next = following(&page_params, page.start, page.size, page.links.get("next"));
-                pages.push(page);
-            }
-            Ok(pages)
-        });
-        let chunks = chunks.map_err(|(mut err, finished)| {
-            if plan.chunks.len() > 1 {
-                err.0.progress = Some(progress(&finished, &plan.chunks, plan.noun()));
-            }
-            err
-        })?;
-        let mut tally = MigrationTally::new(&plan);
+        const OP: &str = GetBulkUserMigrationParams::OPERATION;
+        let migration = Migration::new(&self.config, params, false, self.concurrency)
+            .map_err(|e| CallError::refused(OP, e))?;
+        let (noun, field) = (migration.noun(), migration.field());
+        let workers = migration.fan_out.workers();
+        let state = Mutex::new(migration);
+        let chunks = self.fan_out(
+            &state,
+            workers,
+            |m| &mut m.fan_out,
+            |chunk| {
+                let mut pages = Vec::new();
+                let mut next = lock(&state).first_page(&self.config, chunk);
+                while let Some(page) = next {
+                    let page = page.map_err(|e| CallError::refused(OP, e))?;
+                    let (fetched, end) = self.migration_page(&state, &page)?;
+                    pages.push((fetched, end.unanswered));
+                    next = end.next.map(Ok);
+                }
+                Ok(pages)
+            },
+        );
+        let migration = state.into_inner().unwrap_or_else(|p| p.into_inner());
+        let chunks = chunks.map_err(|e| e.with_progress(&migration.fan_out, noun))?;
         let mut results = Vec::new();
         let mut links = None;
-        for (chunk, pages) in chunks.into_iter().enumerate() {
-            for page in pages {
-                if links.is_none() {
-                    let mut first = page.links.clone();
-                    // The result holds everything asked for: a `next` would point at a page
-                    // of one chunk only.
-                    first.0.remove("next");
-                    links = Some(first);
-                }
-                for user in page.results {
-                    tally.answer(echoed(&plan, &user), has_account_id(&user));
-                    results.push(user);
-                }
+        for (page, unanswered) in chunks.into_iter().flatten() {
+            if links.is_none() {
+                let mut first = page.links;
+                // The result holds everything asked for: a `next` would point at a page
+                // of one chunk only.
+                first.0.remove("next");
+                links = Some(first);
             }
-            let range = plan.chunks[chunk].clone();
+            results.extend(page.results);
             results.extend(
-                tally
-                    .unanswered(range)
-                    .into_iter()
-                    .map(|i| unanswered(&plan, i)),
+                unanswered
+                    .iter()
+                    .map(|&i| unknown(field, migration.value(i))),
             );
         }
-        let not_found = tally
-            .not_found()
-            .into_iter()
-            .map(|i| plan.unique[i].clone())
-            .collect();
         Ok(MigrationResult {
             size: results.len(),
-            start: params.start.unwrap_or(0),
-            limit: params
-                .limit
-                .map_or(plan.unique.len(), |l| l.max(0) as usize),
+            start: migration.start(),
+            // The driver's limit is a JS number: the call's own, or how many values it asked.
+            limit: migration.limit() as usize,
             results,
             links: links.unwrap_or_default(),
-            not_found,
+            not_found: migration
+                .not_found()
+                .into_iter()
+                .map(|i| migration.value(i).to_owned())
+                .collect(),
         })
     }
 
@@ -424,14 +424,10 @@ impl Client {
         &self,
         params: &GetGroupMembershipsForUserParams,
     ) -> Pages<'_, Group> {
-        let first = match self.config.request(params) {
-            Ok(_) => Ok(params.clone()),
-            Err(e) => Err(CallError::refused(
-                GetGroupMembershipsForUserParams::OPERATION,
-                e,
-            )),
-        };
-        Pages::new(self, first.map(Walk::Groups))
+        let walk = GroupWalk::new(&self.config, params.clone())
+            .map(Walk::Groups)
+            .map_err(|e| CallError::refused(GetGroupMembershipsForUserParams::OPERATION, e));
+        Pages::new(self, walk)
     }
 
     /// Every result of a migration lookup, one request at a time as the iterator is advanced
@@ -441,111 +437,153 @@ impl Client {
         &self,
         params: &GetBulkUserMigrationParams,
     ) -> Pages<'_, MigratedUser> {
-        let first = self.plan_migration(params, true).map(|plan| {
-            let tally = MigrationTally::new(&plan);
-            let params = plan.chunk_params(0);
-            Walk::Migration(Box::new(MigrationWalk {
-                plan,
-                tally,
-                chunk: 0,
-                params,
+        const OP: &str = GetBulkUserMigrationParams::OPERATION;
+        let walk = Migration::new(&self.config, params, true, 1).and_then(|migration| {
+            let page = migration.first_page(&self.config, 0).transpose()?;
+            Ok(page.map(|page| {
+                Walk::Migration(Box::new(MigrationWalk {
+                    state: Mutex::new(migration),
+                    page,
+                }))
             }))
         });
-        Pages::new(self, first)
+        match walk {
+            Ok(Some(walk)) => Pages::new(self, Ok(walk)),
+            // Nothing to ask for (an empty window): an empty iteration.
+            Ok(None) => Pages::empty(self),
+            Err(e) => Pages::new(self, Err(CallError::refused(OP, e))),
+        }
     }
 
-    fn plan_migration(
+    /// Fetches one migration page and records it with the driver: the page, and what follows.
+    fn migration_page(
         &self,
-        params: &GetBulkUserMigrationParams,
-        paged: bool,
-    ) -> Result<MigrationPlan, CallError> {
-        const OP: &str = GetBulkUserMigrationParams::OPERATION;
-        let refused = |e| CallError::refused(OP, e);
-        // The URL of one request minus its query: what every chunk's URL starts with.
-        let probe = GetBulkUserMigrationParams::for_values("key", vec!["x".into()], None);
-        let fixed_len = self.config.request(&probe).map_err(refused)?.url.len() - "?key=x".len();
-        plan_migration(params, paged, fixed_len, MAX_BULK_URL_LEN).map_err(refused)
+        state: &Mutex<Migration>,
+        page: &MigrationPage,
+    ) -> Result<(MigratedUserArray, crate::driver::MigrationPageEnd), CallError> {
+        let fetched: MigratedUserArray =
+            self.run::<GetBulkUserMigrationParams>(page.request.clone())?;
+        let mut migration = lock(state);
+        let field = migration.field();
+        let answers: Vec<(Option<&str>, bool)> = fetched
+            .results
+            .iter()
+            .map(|user| {
+                let echoed = if field == "key" {
+                    user.key.as_deref()
+                } else {
+                    user.username.as_deref()
+                };
+                let has_id = user.account_id.as_ref().is_some_and(|id| !id.0.is_empty());
+                (echoed, has_id)
+            })
+            .collect();
+        let info = PageInfo {
+            start: fetched.start,
+            size: fetched.size,
+            has_next: fetched.links.get("next").is_some(),
+        };
+        let end = migration
+            .page_fetched(&self.config, page, info, &answers)
+            .map_err(|e| CallError::refused(GetBulkUserMigrationParams::OPERATION, e))?;
+        drop(answers);
+        Ok((fetched, end))
     }
 
-    /// One request of `E`, retried as the policy says, decoded.
+    /// One call of `E`, validated, driven, decoded.
     fn call<E: Endpoint>(&self, params: &E) -> Result<E::Output, CallError> {
         let request = self
             .config
             .request(params)
             .map_err(|e| CallError::refused(E::OPERATION, e))?;
-        self.execute::<E>(&request)
+        self.run::<E>(request)
     }
 
-    /// A bulk call: planned, fanned out, merged in input order.
+    /// Drives `request` as a call of `E` and decodes its success.
+    fn run<E: Endpoint>(&self, request: Request) -> Result<E::Output, CallError> {
+        let response = self.drive(E::OPERATION, request, E::SHAPE)?;
+        decode_body(&response).map_err(|error| {
+            let redact = |s: &str| self.config.redact(s);
+            CallError(Box::new(Failed {
+                operation: E::OPERATION,
+                error: match error {
+                    Error::Decode {
+                        status,
+                        path,
+                        message,
+                    } => Error::Decode {
+                        status,
+                        path,
+                        message: redact(&message),
+                    },
+                    other => other,
+                },
+                url: String::new(),
+                attempts: 0,
+                retry_after_ms: None,
+                request_id: response.header("atl-traceid").map(redact),
+                message: None,
+            }))
+        })
+    }
+
+    /// A bulk call: the driver plans and merges, this sends its chunks on threads.
     fn bulk<E: BulkEndpoint>(&self, params: &E) -> Result<E::Output, CallError>
     where
         E::Output: Merge + Send,
     {
-        let refused = |e| CallError::refused(E::OPERATION, e);
-        // The URL of one request minus its ids: what every chunk's URL starts with.
-        let probe = params.with_account_ids(vec!["x".into()]);
-        let fixed_len = self.config.request(&probe).map_err(refused)?.url.len() - 1;
-        let plan = plan_bulk(
-            params.account_ids(),
-            BULK_LOOKUP_MAX_IDS,
-            fixed_len,
-            MAX_BULK_URL_LEN,
-        )
-        .map_err(refused)?;
-        let requests = plan
-            .chunks
-            .iter()
-            .map(|range| {
-                self.config
-                    .request(&params.with_account_ids(plan.unique[range.clone()].to_vec()))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(refused)?;
-        if requests.len() == 1 {
-            return self.execute::<E>(&requests[0]);
+        let bulk = BulkCall::new(&self.config, params, self.concurrency)
+            .map_err(|e| CallError::refused(E::OPERATION, e))?;
+        let request = |i: usize| bulk.request(i).cloned();
+        if bulk.is_single() {
+            if let Some(only) = request(0) {
+                return self.run::<E>(only);
+            }
         }
-        let outputs = self
-            .fan_out(requests.len(), |i| self.execute::<E>(&requests[i]))
-            .map_err(|(mut err, finished)| {
-                err.0.progress = Some(progress(&finished, &plan.chunks, "ids"));
-                err
-            })?;
-        let position: HashMap<&str, usize> = plan
-            .unique
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
-        let limit = params.result_limit().unwrap_or(plan.unique.len());
-        Ok(E::Output::merge(outputs, &position, limit))
+        let workers = bulk.fan_out.workers();
+        let state = Mutex::new(bulk.fan_out.clone());
+        let outputs = self.fan_out(
+            &state,
+            workers,
+            |f| f,
+            |chunk| match request(chunk) {
+                Some(request) => self.run::<E>(request),
+                None => Err(CallError::refused(
+                    E::OPERATION,
+                    Error::invalid("the bulk plan has no such chunk"),
+                )),
+            },
+        );
+        let fan_out = state.into_inner().unwrap_or_else(|p| p.into_inner());
+        let outputs = outputs.map_err(|e| e.with_progress(&fan_out, "ids"))?;
+        Ok(E::Output::merge(outputs, &bulk))
     }
 
-    /// Runs `job(0..count)` on at most `concurrency` threads, starting jobs in order; after the
-    /// first failure no further job starts. `Ok`: every output in order. `Err`: the first
-    /// failure and which jobs had finished by then.
-    fn fan_out<T: Send>(
+    /// Runs `job(chunk)` for the chunks the driver's [`FanOut`] (reached through `fan` in
+    /// `state`) hands out, on `workers` threads. `Ok`: every output in chunk order. `Err`: the
+    /// first failure; the fan-out then knows which chunks finished.
+    fn fan_out<S: Send, T: Send>(
         &self,
-        count: usize,
+        state: &Mutex<S>,
+        workers: usize,
+        fan: impl Fn(&mut S) -> &mut FanOut + Sync,
         job: impl Fn(usize) -> Result<T, CallError> + Sync,
-    ) -> Result<Vec<T>, (CallError, Vec<bool>)> {
-        let next = AtomicUsize::new(0);
-        let failed = AtomicBool::new(false);
-        let results: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
+    ) -> Result<Vec<T>, CallError> {
+        let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::new());
         let first_error: Mutex<Option<CallError>> = Mutex::new(None);
         std::thread::scope(|scope| {
-            for _ in 0..self.concurrency.clamp(1, count.max(1)) {
+            for _ in 0..workers {
                 scope.spawn(|| loop {
-                    if failed.load(Ordering::SeqCst) {
+                    let Some(chunk) = fan(&mut lock(state)).next_chunk() else {
                         return;
-                    }
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    if index >= count {
-                        return;
-                    }
-                    match job(index) {
-                        Ok(value) => lock(&results)[index] = Some(value),
+                    };
+                    match job(chunk) {
+                        Ok(value) => {
+                            fan(&mut lock(state)).finished(chunk);
+                            lock(&results).push((chunk, value));
+                        }
                         Err(err) => {
-                            failed.store(true, Ordering::SeqCst);
+                            fan(&mut lock(state)).failed();
                             lock(&first_error).get_or_insert(err);
                             return;
                         }
@@ -553,101 +591,137 @@ impl Client {
                 });
             }
         });
-        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-        match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            Some(err) => Err((err, results.iter().map(Option::is_some).collect())),
-            None => Ok(results.into_iter().flatten().collect()),
+        if let Some(err) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(err);
         }
+        let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        results.sort_by_key(|(chunk, _)| *chunk);
+        Ok(results.into_iter().map(|(_, value)| value).collect())
     }
 
-    /// Sends `request` until it succeeds, fails for good, or the retries run out.
-    fn execute<E: Endpoint>(&self, request: &Request) -> Result<E::Output, CallError> {
+    /// Performs the steps of one call's driver: sends, sleeps, and returns the final response
+    /// of a successful call, or the error.
+    fn drive(
+        &self,
+        operation: &'static str,
+        request: Request,
+        shape: &'static Shape,
+    ) -> Result<Response, CallError> {
         let redact = |s: &str| self.config.redact(s);
-        let mut attempts = 0;
+        let url = redact(&request.url);
+        let mut call = Call::new(request, shape, self.settings);
+        let mut step = call.start();
         loop {
-            attempts += 1;
-            let sent = self.transport.send(request, self.timeout);
-            let fail = |error: Error, response: Option<&Response>| {
-                CallError(Box::new(Failed {
-                    operation: E::OPERATION,
-                    error,
-                    url: redact(&request.url),
-                    attempts,
-                    retry_after_ms: response
-                        .and_then(|r| r.header("retry-after"))
-                        .and_then(|v| parse_retry_after(v, now_ms())),
-                    request_id: response.and_then(|r| r.header("atl-traceid")).map(&redact),
-                    progress: None,
-                }))
-            };
-            let (outcome, error) = match &sent {
-                Ok(response) => {
-                    let outcome = Outcome::Status {
-                        status: response.status,
-                        retry_after: response.header("retry-after"),
-                    };
-                    if !is_retryable_status(response.status) {
-                        return self
-                            .decode::<E>(response)
-                            .map_err(|e| fail(e, Some(response)));
+            step = match step {
+                Step::Send {
+                    request,
+                    timeout_ms,
+                    ..
+                } => {
+                    let timeout = timeout_ms.map(|ms| Duration::from_millis(u64::from(ms)));
+                    let sent_at = Instant::now();
+                    match self.transport.send(&request, timeout) {
+                        Ok(response) => {
+                            let input = Input::Response(crate::driver::Response {
+                                status: response.status,
+                                content_type: response.header("content-type"),
+                                retry_after: response.header("retry-after"),
+                                body: &response.body,
+                                elapsed_ms: sent_at.elapsed().as_secs_f64() * 1000.0,
+                            });
+                            match call.handle(input, now_ms(), random(), &redact) {
+                                Step::Done(done) => {
+                                    return self.finish(operation, url, done, Some(response))
+                                }
+                                other => other,
+                            }
+                        }
+                        Err(Failure::TimedOut) => {
+                            call.handle(Input::TimedOut, now_ms(), random(), &redact)
+                        }
+                        Err(Failure::Network(message)) => {
+                            let message = redact(&message);
+                            call.handle(
+                                Input::NetworkFailure(&message),
+                                now_ms(),
+                                random(),
+                                &redact,
+                            )
+                        }
                     }
-                    (outcome, None)
                 }
-                Err(Failure::TimedOut) => (Outcome::NoResponse, Some(self.timed_out())),
-                Err(Failure::Network(message)) => {
-                    let outcome = if is_unsendable(message) {
-                        Outcome::Unsendable
-                    } else {
-                        Outcome::NoResponse
-                    };
-                    let message = redact(message);
-                    (outcome, Some(Error::Network { message }))
+                Step::Wait { ms, .. } => {
+                    std::thread::sleep(Duration::from_millis(ms));
+                    call.handle(Input::Waited, now_ms(), random(), &redact)
                 }
+                // `token_per_attempt` is off: the driver never asks; were it to, refusing
+                // ends the call with an error rather than a hang.
+                Step::Token { .. } => call.handle(
+                    Input::TokenInvalid("auth.token: this client has no token source"),
+                    now_ms(),
+                    random(),
+                    &redact,
+                ),
+                Step::Done(done) => return self.finish(operation, url, done, None),
             };
-            match decide(&self.retry, attempts, outcome, now_ms(), random()) {
-                Decision::GiveUp => {
-                    return Err(match (sent, error) {
-                        (Ok(response), _) => fail(self.http_error(&response), Some(&response)),
-                        (Err(_), Some(error)) => fail(error, None),
-                        (Err(_), None) => fail(self.timed_out(), None),
-                    })
-                }
-                Decision::RetryAfter { delay_ms } => {
-                    std::thread::sleep(Duration::from_millis(delay_ms))
-                }
+            // No hooks natively: the driver's reports are dropped as they come.
+            while call.poll_report().is_some() {}
+        }
+    }
+
+    /// The driver's ending as the response to decode or the error.
+    fn finish(
+        &self,
+        operation: &'static str,
+        url: String,
+        done: Done,
+        response: Option<Response>,
+    ) -> Result<Response, CallError> {
+        let Done {
+            end,
+            attempts,
+            retry_after_ms,
+        } = done;
+        let done = (attempts, retry_after_ms);
+        let error = match (end, response) {
+            (End::Success, Some(response)) => return Ok(response),
+            (End::Http { .. }, Some(response)) => {
+                let error = self.http_error(&response);
+                return Err(self.failed(operation, url, done, error, Some(&response)));
             }
-        }
-    }
-
-    fn timed_out(&self) -> Error {
-        Error::Timeout {
-            timeout_ms: self
-                .timeout
-                .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
-        }
-    }
-
-    /// The final response as the model or the error, every text in it redacted.
-    fn decode<E: Endpoint>(&self, response: &Response) -> Result<E::Output, Error> {
-        let redact = |s: &str| self.config.redact(s);
-        let content_type = response.header("content-type");
-        if !(200..300).contains(&response.status) {
-            return Err(self.http_error(response));
-        }
-        crate::validate_response::<E>(response.status, content_type, &response.body, &redact)?;
-        let mut de = serde_json::Deserializer::from_slice(&response.body);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
-            status: response.status,
-            path: match e.path().to_string() {
-                p if p == "?" => ".".to_owned(),
-                p => p,
+            (End::Decode(error), response) => {
+                return Err(self.failed(operation, url, done, error, response.as_ref()))
+            }
+            (End::Failed { error, .. }, _) => error,
+            // The driver ends with Success or Http only on the response just fed to it.
+            (End::Success | End::Http { .. }, None) => Error::Network {
+                message: "the call ended without a response".to_owned(),
             },
-            message: redact(&e.into_inner().to_string()),
-        })
+        };
+        Err(self.failed(operation, url, done, error, None))
     }
-}
 
-impl Client {
+    fn failed(
+        &self,
+        operation: &'static str,
+        url: String,
+        (attempts, retry_after_ms): (u32, Option<u64>),
+        error: Error,
+        response: Option<&Response>,
+    ) -> CallError {
+        CallError(Box::new(Failed {
+            operation,
+            error,
+            url,
+            attempts,
+            retry_after_ms,
+            request_id: response
+                .and_then(|r| r.header("atl-traceid"))
+                .map(|id| self.config.redact(id)),
+            message: None,
+        }))
+    }
+
     /// The error of a non-2xx response: Atlassian's message, and a redacted copy of its body.
     fn http_error(&self, response: &Response) -> Error {
         let redact = |s: &str| self.config.redact(s);
@@ -667,6 +741,25 @@ impl Client {
     }
 }
 
+/// Decodes a successful body the way the driver validated it: as text from a UTF-8 decoder (a
+/// leading byte order mark dropped, invalid sequences replaced).
+fn decode_body<T: DeserializeOwned>(response: &Response) -> Result<T, Error> {
+    let bytes = response
+        .body
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&response.body);
+    let text = String::from_utf8_lossy(bytes);
+    let mut de = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
+        status: response.status,
+        path: match e.path().to_string() {
+            p if p == "?" => ".".to_owned(),
+            p => p,
+        },
+        message: e.into_inner().to_string(),
+    })
+}
+
 /// A copy of a JSON value with `redact` applied to every string and key.
 fn redact_value(value: Value, redact: &dyn Fn(&str) -> String) -> Value {
     match value {
@@ -684,7 +777,7 @@ fn redact_value(value: Value, redact: &dyn Fn(&str) -> String) -> Value {
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A job that panicked poisons nothing this code relies on: the data is plain values.
+    // A worker that panicked leaves plain values behind, nothing half-updated that matters.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -695,7 +788,7 @@ fn now_ms() -> u64 {
 }
 
 /// A number in `[0, 1)` for the backoff jitter: std's per-process random hash keys, mixed with
-/// a counter, are random enough for spreading retries (no `rand` dependency).
+/// a counter, are random enough to spread retries (no `rand` dependency).
 fn random() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -704,46 +797,11 @@ fn random() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The params of the page after `page` of a walk that asked with `params`.
-fn following<P: PagedEndpoint>(
-    params: &P,
-    start: i32,
-    size: i32,
-    next_link: Option<&crate::models::Link>,
-) -> Option<P> {
-    next_start(params.start(), start, size, next_link.is_some()).map(|n| params.with_start(n))
-}
-
-fn progress(finished: &[bool], chunks: &[std::ops::Range<usize>], noun: &'static str) -> Progress {
-    Progress {
-        done: finished
-            .iter()
-            .zip(chunks)
-            .filter(|(f, _)| **f)
-            .map(|(_, r)| r.len())
-            .sum(),
-        total: chunks.last().map_or(0, |r| r.end),
-        noun,
-    }
-}
-
-fn echoed<'a>(plan: &MigrationPlan, user: &'a MigratedUser) -> Option<&'a str> {
-    if plan.field == "key" {
-        user.key.as_deref()
-    } else {
-        user.username.as_deref()
-    }
-}
-
-fn has_account_id(user: &MigratedUser) -> bool {
-    user.account_id.as_ref().is_some_and(|id| !id.0.is_empty())
-}
-
-/// The result for value `i` that Confluence did not answer, shaped as Confluence answers an
-/// unknown value.
-fn unanswered(plan: &MigrationPlan, i: usize) -> MigratedUser {
-    let value = Some(plan.unique[i].clone());
-    let (username, key) = if plan.field == "key" {
+/// The result for a value Confluence did not answer, shaped as Confluence answers an unknown
+/// value: the value in its `field`, no account id.
+fn unknown(field: &str, value: &str) -> MigratedUser {
+    let value = Some(value.to_owned());
+    let (username, key) = if field == "key" {
         (None, value)
     } else {
         (value, None)
@@ -773,87 +831,80 @@ pub struct MigrationResult {
     pub not_found: Vec<String>,
 }
 
-/// How a bulk operation's responses merge into one.
+/// How a bulk operation's responses become one, as the driver's [`BulkCall::merge`] says.
 trait Merge: Sized {
-    /// The responses of every chunk, in order, as one: each distinct id's record once, in the
-    /// order of `position` (id to index), the first `limit` of them.
-    fn merge(outputs: Vec<Self>, position: &HashMap<&str, usize>, limit: usize) -> Self;
+    /// The merged result of every chunk's response, in chunk order.
+    fn merge(outputs: Vec<Self>, bulk: &BulkCall) -> Self;
 }
 
-/// Each record placed at its id's position; records of ids not asked for are dropped.
-fn place<R>(
-    records: impl IntoIterator<Item = R>,
-    id: impl Fn(&R) -> Option<&str>,
-    position: &HashMap<&str, usize>,
-    limit: usize,
-) -> Vec<R> {
-    let mut placed: Vec<Option<R>> = (0..position.len()).map(|_| None).collect();
-    for record in records {
-        let at = id(&record).and_then(|id| position.get(id).copied());
-        if let Some(slot) = at.and_then(|i| placed.get_mut(i)) {
-            if slot.is_none() {
-                *slot = Some(record);
-            }
-        }
-    }
-    placed.into_iter().flatten().take(limit).collect()
+/// The records the driver picks, moved out of the chunks' record lists.
+fn pick<R>(chunks: Vec<Vec<R>>, id: impl Fn(&R) -> Option<&str>, bulk: &BulkCall) -> Vec<R> {
+    let picks = {
+        let ids: Vec<Vec<Option<&str>>> = chunks
+            .iter()
+            .map(|records| records.iter().map(&id).collect())
+            .collect();
+        bulk.merge(&ids)
+    };
+    let mut slots: Vec<Vec<Option<R>>> = chunks
+        .into_iter()
+        .map(|records| records.into_iter().map(Some).collect())
+        .collect();
+    picks
+        .into_iter()
+        .filter_map(|at| slots.get_mut(at.chunk)?.get_mut(at.index)?.take())
+        .collect()
 }
 
 impl Merge for BulkUserLookupArray {
-    fn merge(outputs: Vec<Self>, position: &HashMap<&str, usize>, limit: usize) -> Self {
-        let mut outputs = outputs.into_iter();
-        let Some(mut first) = outputs.next() else {
-            return BulkUserLookupArray {
-                results: Vec::new(),
-                start: 0,
-                limit: 0,
-                size: 0,
-                links: Links::default(),
-            };
-        };
-        let records = std::mem::take(&mut first.results)
-            .into_iter()
-            .chain(outputs.flat_map(|o| o.results));
-        first.results = place(
-            records,
+    fn merge(outputs: Vec<Self>, bulk: &BulkCall) -> Self {
+        let mut chunks = Vec::with_capacity(outputs.len());
+        let mut first = None;
+        for mut output in outputs {
+            chunks.push(std::mem::take(&mut output.results));
+            first.get_or_insert(output);
+        }
+        let results = pick(
+            chunks,
             |u| u.account_id.as_ref().map(|id| id.0.as_str()),
-            position,
-            limit,
+            bulk,
         );
-        first.size = i32::try_from(first.results.len()).unwrap_or(i32::MAX);
-        first.start = 0;
-        first.limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        first
+        let mut merged = first.unwrap_or(BulkUserLookupArray {
+            results: Vec::new(),
+            start: 0,
+            limit: 0,
+            size: 0,
+            links: Links::default(),
+        });
+        merged.size = i32::try_from(results.len()).unwrap_or(i32::MAX);
+        merged.results = results;
+        merged.start = 0;
+        merged.limit = i32::try_from(bulk.limit()).unwrap_or(i32::MAX);
+        merged
     }
 }
 
 impl Merge for Vec<AccountIdEmailRecord> {
-    fn merge(outputs: Vec<Self>, position: &HashMap<&str, usize>, limit: usize) -> Self {
-        place(
-            outputs.into_iter().flatten(),
-            |r| Some(r.account_id.0.as_str()),
-            position,
-            limit,
-        )
+    fn merge(outputs: Vec<Self>, bulk: &BulkCall) -> Self {
+        pick(outputs, |r| Some(r.account_id.0.as_str()), bulk)
     }
 }
 
 /// What a [`Pages`] iterator fetches next.
 enum Walk {
-    Groups(GetGroupMembershipsForUserParams),
+    Groups(GroupWalk),
     Migration(Box<MigrationWalk>),
 }
 
+/// A migration iteration: the driver's state, and the page to fetch next.
 struct MigrationWalk {
-    plan: MigrationPlan,
-    tally: MigrationTally,
-    chunk: usize,
-    /// The current chunk's next page; `None` past the last chunk.
-    params: Option<GetBulkUserMigrationParams>,
+    // A Mutex only to share `Client::migration_page` with the fanned-out call.
+    state: Mutex<Migration>,
+    page: MigrationPage,
 }
 
-/// The items of a paged operation, fetched one page at a time as the iterator is advanced.
-/// After an error it yields nothing more.
+/// The items of a paged operation, fetched one page at a time as the iterator is advanced:
+/// dropping it early sends no further request. After an error it yields nothing more.
 pub struct Pages<'c, T> {
     client: &'c Client,
     next: Option<Walk>,
@@ -875,6 +926,15 @@ impl<'c, T> Pages<'c, T> {
             buffered: Default::default(),
         }
     }
+
+    fn empty(client: &'c Client) -> Self {
+        Pages {
+            client,
+            next: None,
+            refused: None,
+            buffered: Default::default(),
+        }
+    }
 }
 
 /// One step of a walk: a page's items and what follows.
@@ -884,44 +944,52 @@ trait Item: Sized {
 
 impl Item for Group {
     fn step(client: &Client, walk: Walk) -> Result<(Vec<Self>, Option<Walk>), CallError> {
-        let Walk::Groups(params) = walk else {
+        const OP: &str = GetGroupMembershipsForUserParams::OPERATION;
+        let Walk::Groups(mut walk) = walk else {
             return Ok((Vec::new(), None));
         };
-        let page = client.call(&params)?;
-        let next = following(&params, page.start, page.size, page.links.get("next"));
-        Ok((page.results, next.map(Walk::Groups)))
+        let Some(request) = walk.next_request(&client.config) else {
+            return Ok((Vec::new(), None));
+        };
+        let request = request.map_err(|e| CallError::refused(OP, e))?;
+        let page = client.run::<GetGroupMembershipsForUserParams>(request)?;
+        walk.page(PageInfo {
+            start: page.start,
+            size: page.size,
+            has_next: page.links.get("next").is_some(),
+        });
+        let more = walk.next_request(&client.config).is_some();
+        Ok((page.results, more.then_some(Walk::Groups(walk))))
     }
 }
 
 impl Item for MigratedUser {
     fn step(client: &Client, walk: Walk) -> Result<(Vec<Self>, Option<Walk>), CallError> {
+        const OP: &str = GetBulkUserMigrationParams::OPERATION;
         let Walk::Migration(mut walk) = walk else {
             return Ok((Vec::new(), None));
         };
-        let Some(params) = walk.params.take() else {
-            return Ok((Vec::new(), None));
-        };
-        let page = client.call(&params)?;
-        let mut items = page.results;
-        for user in &items {
-            walk.tally
-                .answer(echoed(&walk.plan, user), has_account_id(user));
-        }
-        walk.params = following(&params, page.start, page.size, page.links.get("next"));
-        if walk.params.is_none() {
-            // The chunk is done: its unanswered values, then the next chunk.
-            let range = walk.plan.chunks[walk.chunk].clone();
-            items.extend(
-                walk.tally
-                    .unanswered(range)
-                    .into_iter()
-                    .map(|i| unanswered(&walk.plan, i)),
-            );
-            walk.chunk += 1;
-            walk.params = walk.plan.chunk_params(walk.chunk);
-        }
-        let more = walk.params.is_some();
-        Ok((items, more.then_some(Walk::Migration(walk))))
+        let (fetched, end) = client.migration_page(&walk.state, &walk.page)?;
+        let migration = lock(&walk.state);
+        let field = migration.field();
+        let mut items = fetched.results;
+        items.extend(
+            end.unanswered
+                .iter()
+                .map(|&i| unknown(field, migration.value(i))),
+        );
+        let next = migration
+            .walk_next(&client.config, &walk.page, end.next)
+            .transpose()
+            .map_err(|e| CallError::refused(OP, e))?;
+        drop(migration);
+        Ok((
+            items,
+            next.map(|page| {
+                walk.page = page;
+                Walk::Migration(walk)
+            }),
+        ))
     }
 }
 

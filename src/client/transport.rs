@@ -2,7 +2,8 @@
 //! (attempts, waits, results) comes from the call driver; this moves bytes, as the wasm skin's
 //! `fetch` transport does.
 
-use std::time::Duration;
+use std::io::Read;
+use std::time::{Duration, Instant};
 
 use crate::Request;
 
@@ -69,6 +70,7 @@ impl Transport {
         request: &Request,
         timeout: Option<Duration>,
     ) -> Result<Response, Failure> {
+        let deadline = timeout.map(|t| Instant::now() + t);
         let mut builder = self
             .agent
             .get(&request.url)
@@ -90,12 +92,7 @@ impl Transport {
                 )
             })
             .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY_BYTES)
-            .read_to_vec()
-            .map_err(failure)?;
+        let body = read_body(response.body_mut(), deadline)?;
         Ok(Response {
             status,
             headers,
@@ -104,14 +101,48 @@ impl Transport {
     }
 }
 
+/// Reads the whole body by `deadline`. ureq's own timeout is not enough: once its deadline has
+/// passed it waits up to another second per read, so a body that keeps trickling in (a byte
+/// every 50 ms) would never time out. The deadline is checked after every read instead.
+fn read_body(body: &mut ureq::Body, deadline: Option<Instant>) -> Result<Vec<u8>, Failure> {
+    let mut reader = body.with_config().limit(MAX_BODY_BYTES).reader();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| {
+            // ureq reports its own errors (a timeout, the size limit) inside the io::Error.
+            match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            {
+                Some(ureq::Error::Timeout(_)) => Failure::TimedOut,
+                Some(ureq::Error::BodyExceedsLimit(_)) => too_large(),
+                _ if e.kind() == std::io::ErrorKind::TimedOut => Failure::TimedOut,
+                _ => Failure::Network(e.to_string()),
+            }
+        })?;
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Failure::TimedOut);
+        }
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
 fn failure(error: ureq::Error) -> Failure {
     match error {
         ureq::Error::Timeout(_) => Failure::TimedOut,
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => Failure::TimedOut,
-        ureq::Error::BodyExceedsLimit(_) => Failure::Network(format!(
-            "the response body is larger than {} MiB",
-            MAX_BODY_BYTES / 1024 / 1024
-        )),
+        ureq::Error::BodyExceedsLimit(_) => too_large(),
         other => Failure::Network(other.to_string()),
     }
+}
+
+fn too_large() -> Failure {
+    Failure::Network(format!(
+        "the response body is larger than {} MiB",
+        MAX_BODY_BYTES / 1024 / 1024
+    ))
 }
