@@ -501,29 +501,23 @@ impl Client {
 
     /// Drives `request` as a call of `E` and decodes its success.
     fn run<E: Endpoint>(&self, request: Request) -> Result<E::Output, CallError> {
-        let response = self.drive(E::OPERATION, request, E::SHAPE)?;
+        let (response, ended) = self.drive(E::OPERATION, request, E::SHAPE)?;
+        // The driver validated the body against the model's shape; serde's own refusal is
+        // still an error, never a panic.
         decode_body(&response).map_err(|error| {
-            let redact = |s: &str| self.config.redact(s);
-            CallError(Box::new(Failed {
-                operation: E::OPERATION,
-                error: match error {
-                    Error::Decode {
-                        status,
-                        path,
-                        message,
-                    } => Error::Decode {
-                        status,
-                        path,
-                        message: redact(&message),
-                    },
-                    other => other,
+            let error = match error {
+                Error::Decode {
+                    status,
+                    path,
+                    message,
+                } => Error::Decode {
+                    status,
+                    path,
+                    message: self.config.redact(&message),
                 },
-                url: String::new(),
-                attempts: 0,
-                retry_after_ms: None,
-                request_id: response.header("atl-traceid").map(redact),
-                message: None,
-            }))
+                other => other,
+            };
+            self.failed(E::OPERATION, ended, error, Some(&response))
         })
     }
 
@@ -606,7 +600,7 @@ impl Client {
         operation: &'static str,
         request: Request,
         shape: &'static Shape,
-    ) -> Result<Response, CallError> {
+    ) -> Result<(Response, Ended), CallError> {
         let redact = |s: &str| self.config.redact(s);
         let url = redact(&request.url);
         let mut call = Call::new(request, shape, self.settings);
@@ -676,21 +670,20 @@ impl Client {
         url: String,
         done: Done,
         response: Option<Response>,
-    ) -> Result<Response, CallError> {
-        let Done {
-            end,
-            attempts,
-            retry_after_ms,
-        } = done;
-        let done = (attempts, retry_after_ms);
-        let error = match (end, response) {
-            (End::Success, Some(response)) => return Ok(response),
+    ) -> Result<(Response, Ended), CallError> {
+        let ended = Ended {
+            url,
+            attempts: done.attempts,
+            retry_after_ms: done.retry_after_ms,
+        };
+        let error = match (done.end, response) {
+            (End::Success, Some(response)) => return Ok((response, ended)),
             (End::Http { .. }, Some(response)) => {
                 let error = self.http_error(&response);
-                return Err(self.failed(operation, url, done, error, Some(&response)));
+                return Err(self.failed(operation, ended, error, Some(&response)));
             }
             (End::Decode(error), response) => {
-                return Err(self.failed(operation, url, done, error, response.as_ref()))
+                return Err(self.failed(operation, ended, error, response.as_ref()))
             }
             (End::Failed { error, .. }, _) => error,
             // The driver ends with Success or Http only on the response just fed to it.
@@ -698,23 +691,22 @@ impl Client {
                 message: "the call ended without a response".to_owned(),
             },
         };
-        Err(self.failed(operation, url, done, error, None))
+        Err(self.failed(operation, ended, error, None))
     }
 
     fn failed(
         &self,
         operation: &'static str,
-        url: String,
-        (attempts, retry_after_ms): (u32, Option<u64>),
+        ended: Ended,
         error: Error,
         response: Option<&Response>,
     ) -> CallError {
         CallError(Box::new(Failed {
             operation,
             error,
-            url,
-            attempts,
-            retry_after_ms,
+            url: ended.url,
+            attempts: ended.attempts,
+            retry_after_ms: ended.retry_after_ms,
             request_id: response
                 .and_then(|r| r.header("atl-traceid"))
                 .map(|id| self.config.redact(id)),
@@ -739,6 +731,14 @@ impl Client {
             other => other,
         }
     }
+}
+
+/// Where a driven call ended, for its error.
+struct Ended {
+    /// The request URL, redacted.
+    url: String,
+    attempts: u32,
+    retry_after_ms: Option<u64>,
 }
 
 /// Decodes a successful body the way the driver validated it: as text from a UTF-8 decoder (a

@@ -7,7 +7,7 @@
 // "usernames":[…],"userKeys":[…],"legacyUsernames":[…]}` (server.mjs's CREDENTIALS and SPECIAL, the directory's users), then answers each JSON line on stdin with one
 // JSON line on stdout:
 //   {"op":"enqueue","items":[ITEM,...]}  queue answers; ITEM is a canned {status,headers,body} or
-//                                        {"fault":NAME,...} (reset, hang, resetMidBody, drip, raw,
+//                                        {"fault":NAME,...} (reset, hang, resetMidBody, drip, dripRaw, raw,
 //                                        closeDelimited; their options as in faults.mjs; pass: the
 //                                        answer of a twin fake with the same directory)
 //   {"op":"requests"}                    the recorded requests (path, rawQuery, query, auth, time)
@@ -63,6 +63,8 @@ function item(spec) {
       return faults.resetMidBody(spec.body, spec);
     case "drip":
       return faults.drip(spec.body, spec.ms, spec);
+    case "dripRaw":
+      return faults.dripRaw(spec.raw, spec.ms, spec);
     case "raw":
       return faults.raw(spec.status, spec.body, spec.headers ?? {});
     case "closeDelimited":

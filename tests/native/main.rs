@@ -971,3 +971,333 @@ fn no_error_shows_a_credential_even_when_the_server_echoes_it() {
     let shown = format!("{c:?}");
     assert!(!shown.contains(&token), "{shown}");
 }
+
+// ---- more of the JS fault suite ----
+
+/// An IMF-fixdate at a whole second at least `ahead` from now, and its epoch ms.
+fn http_date_ahead(ahead: Duration) -> (String, u128) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let at = (now + ahead.as_millis()).div_ceil(1000) * 1000;
+    let secs = (at / 1000) as u64;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let value = format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[(month - 1) as usize],
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
+    (value, at)
+}
+
+#[test]
+fn retry_after_as_an_http_date_is_waited_for() {
+    let mut fake = Fake::new();
+    let c = builder(&fake)
+        .retry(RetryPolicy {
+            max_retries: 3,
+            base_delay_ms: 20,
+            max_delay_ms: 3000,
+        })
+        .build()
+        .unwrap();
+    let (date, at) = http_date_ahead(Duration::from_millis(600));
+    fake.enqueue(vec![status(429, json!({ "Retry-After": date }))]);
+    c.get_current_user(&current()).unwrap();
+    let done = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    assert!(
+        done + 5 >= at,
+        "the retry came {} ms before the date",
+        at - done
+    );
+    assert_eq!(fake.requests().len(), 2);
+    // A date in the past is no floor: four quick attempts.
+    fake.reset();
+    let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+    fake.enqueue(
+        (0..4)
+            .map(|_| status(429, json!({ "Retry-After": past })))
+            .collect(),
+    );
+    let started = Instant::now();
+    let err = c.get_current_user(&current()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(140 + 400));
+    expect(&fake, &err, ErrorKind::Http, 429, 4);
+    assert_eq!(err.retry_after_ms(), Some(0));
+}
+
+#[test]
+fn retry_after_zero_on_every_attempt_and_waits_capped_at_the_longest() {
+    let mut fake = Fake::new();
+    let c = client(&fake);
+    fake.enqueue(
+        (0..4)
+            .map(|_| status(429, json!({ "Retry-After": "0" })))
+            .collect(),
+    );
+    let err = c.get_current_user(&current()).unwrap_err();
+    expect(&fake, &err, ErrorKind::Http, 429, 4);
+    assert_eq!(err.retry_after_ms(), Some(0));
+    fake.reset();
+    let capped = builder(&fake)
+        .retry(RetryPolicy {
+            max_retries: 3,
+            base_delay_ms: 150,
+            max_delay_ms: 160,
+        })
+        .build()
+        .unwrap();
+    fake.enqueue((0..4).map(|_| status(503, json!({}))).collect());
+    let started = Instant::now();
+    expect(
+        &fake,
+        &capped.get_current_user(&current()).unwrap_err(),
+        ErrorKind::Http,
+        503,
+        4,
+    );
+    assert!(started.elapsed() < Duration::from_millis(150 + 160 + 160 + 400));
+    fake.reset();
+    let five = builder(&fake)
+        .retry(RetryPolicy {
+            max_retries: 5,
+            base_delay_ms: 5,
+            max_delay_ms: 50,
+        })
+        .build()
+        .unwrap();
+    fake.enqueue((0..5).map(|_| status(503, json!({}))).collect());
+    five.get_current_user(&current()).unwrap();
+    assert_eq!(fake.requests().len(), 6);
+}
+
+#[test]
+fn a_status_line_dripped_byte_by_byte_times_out() {
+    let mut fake = Fake::new();
+    let c = builder(&fake)
+        .timeout(Some(Duration::from_millis(300)))
+        .retry(RetryPolicy::NONE)
+        .build()
+        .unwrap();
+    let raw = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    fake.enqueue(vec![json!({ "fault": "dripRaw", "raw": raw, "ms": 50 })]);
+    let started = Instant::now();
+    let err = c.get_current_user(&current()).unwrap_err();
+    let took = started.elapsed();
+    expect(&fake, &err, ErrorKind::Timeout, 0, 1);
+    assert!(
+        took >= Duration::from_millis(295) && took < Duration::from_millis(700),
+        "{took:?}"
+    );
+    c.get_current_user(&current()).unwrap();
+}
+
+#[test]
+fn bare_414_and_431_answers_read_as_sentences() {
+    let fake = Fake::new();
+    let c = builder(&fake).retry(RetryPolicy::NONE).build().unwrap();
+    let e414 = c.get_user(&user(&"x".repeat(9000))).unwrap_err();
+    expect(&fake, &e414, ErrorKind::Http, 414, 1);
+    assert_eq!(e414.to_string(), "getUser: 414 URI Too Long");
+    let e431 = c.get_user(&user(&"x".repeat(17000))).unwrap_err();
+    expect(&fake, &e431, ErrorKind::Http, 431, 1);
+    assert_eq!(
+        e431.to_string(),
+        "getUser: 431 Request Header Fields Too Large"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_before_a_200_body_is_skipped_as_a_text_decoder_does() {
+    let mut fake = Fake::new();
+    let c = client(&fake);
+    let body = real_body(&mut fake, "/user/current");
+    fake.enqueue(vec![
+        json!({ "status": 200, "body": format!("\u{feff}{body}") }),
+    ]);
+    let me = c.get_current_user(&current()).unwrap();
+    assert_eq!(me.public_name.as_deref(), Some("Mia Krystof"));
+}
+
+#[test]
+fn a_huge_integer_where_an_int32_is_expected_is_a_decode_error() {
+    let mut fake = Fake::new();
+    let c = client(&fake);
+    fake.enqueue(vec![json!({ "status": 200, "body": "{\"results\":[],\"start\":0,\"limit\":99999999999,\"size\":0,\"_links\":{}}" })]);
+    let err = c
+        .get_bulk_user_lookup(&GetBulkUserLookupParams {
+            account_ids: vec!["a".into()],
+            expand: vec![],
+            limit: None,
+        })
+        .unwrap_err();
+    expect(&fake, &err, ErrorKind::Decode, 200, 1);
+    assert!(err.to_string().contains("limit"), "{err}");
+}
+
+#[test]
+fn bulk_chunks_carry_the_expand_and_long_ids_are_split_by_url_length() {
+    let mut fake = Fake::new();
+    let c = client(&fake);
+    let known: Vec<String> = ids(&fake)[..40].to_vec();
+    let long: Vec<String> = (0..400)
+        .map(|i| format!("long{i:04}{}", "x".repeat(52)))
+        .collect();
+    let mut input = long.clone();
+    input.extend(known.iter().cloned());
+    let r = c
+        .get_bulk_user_lookup(&GetBulkUserLookupParams {
+            account_ids: input.iter().map(|s| s.as_str().into()).collect(),
+            expand: vec![confluence_users::BulkExpand::Operations],
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(r.results.len(), 40);
+    assert!(
+        r.results.iter().all(|u| u.operations.is_some()),
+        "expand on every user"
+    );
+    let requests = fake.requests();
+    // ~26,000 characters of ids: at least 4 requests, though 3 would hold them by count.
+    assert!(requests.len() >= 4, "{} requests", requests.len());
+    for req in &requests {
+        assert_eq!(req.values("expand"), ["operations"]);
+        let len = fake.url.len() + req.path.len() + 1 + req.raw_query.len();
+        assert!(len < 8000, "a URL of {len} characters");
+    }
+    let asked: usize = requests
+        .iter()
+        .map(|r| r.comma_values("accountId").len())
+        .sum();
+    assert_eq!(asked, 440, "each id once");
+}
+
+#[test]
+fn ten_thousand_ids_are_fifty_requests_of_two_hundred() {
+    let mut fake = Fake::new();
+    let c = client(&fake);
+    let mut input = ids(&fake);
+    input.extend(unknown_ids(10_000 - input.len()));
+    let r = c
+        .get_privacy_unsafe_user_email_bulk(&GetPrivacyUnsafeUserEmailBulkParams {
+            account_ids: input.iter().map(|s| s.as_str().into()).collect(),
+        })
+        .unwrap();
+    assert_eq!(r.len(), 300);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 50);
+    assert!(requests
+        .iter()
+        .all(|r| r.comma_values("accountId").len() == 200));
+}
+
+#[test]
+fn migration_pages_smaller_than_a_chunk_are_followed_and_a_window_is_honoured() {
+    let mut fake = Fake::start(json!({ "migrationPageCap": 50 }));
+    let c = client(&fake);
+    let names: Vec<String> = fake.users("usernames");
+    let r = c
+        .get_bulk_user_migration(&GetBulkUserMigrationParams {
+            usernames: Some(names.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    let echoed: Vec<String> = r
+        .results
+        .iter()
+        .map(|m| m.username.clone().unwrap())
+        .collect();
+    assert_eq!(echoed, names);
+    assert!(r.not_found.is_empty());
+    let requests = fake.requests();
+    let later: Vec<_> = requests
+        .iter()
+        .filter(|r| !r.values("start").is_empty())
+        .collect();
+    assert!(
+        later.len() > requests.len() / 2,
+        "{} of {}",
+        later.len(),
+        requests.len()
+    );
+    for r in later {
+        assert_eq!(r.values("start")[0].parse::<u32>().unwrap() % 50, 0);
+    }
+    fake.reset();
+    let window = c
+        .get_bulk_user_migration(&GetBulkUserMigrationParams {
+            usernames: Some(names.clone()),
+            start: Some(100),
+            limit: Some(30),
+            ..Default::default()
+        })
+        .unwrap();
+    let echoed: Vec<String> = window
+        .results
+        .iter()
+        .map(|m| m.username.clone().unwrap())
+        .collect();
+    assert_eq!(echoed, names[100..130]);
+    assert_eq!((window.start, window.limit, window.size), (100, 30, 30));
+    let asked: Vec<String> = fake
+        .requests()
+        .iter()
+        .flat_map(|r| r.values("username"))
+        .collect();
+    assert_eq!(asked, names[100..130], "only the window is asked for");
+    fake.reset();
+    let none = c
+        .get_bulk_user_migration(&GetBulkUserMigrationParams {
+            usernames: Some(vec!["a".into(), "b".into()]),
+            start: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        (none.results.len(), none.not_found.len(), none.size),
+        (0, 0, 0)
+    );
+    assert!(fake.requests().is_empty(), "an empty window sends nothing");
+}
+
+#[test]
+fn migration_by_keys() {
+    let mut fake = Fake::new();
+    let c = client(&fake);
+    let keys = fake.users("userKeys");
+    let mut input = keys.clone();
+    input.push("nosuchkey".into());
+    let r = c
+        .get_bulk_user_migration(&GetBulkUserMigrationParams {
+            keys: Some(input),
+            ..Default::default()
+        })
+        .unwrap();
+    let echoed: Vec<String> = r.results.iter().map(|m| m.key.clone().unwrap()).collect();
+    assert_eq!(&echoed[..keys.len()], keys.as_slice());
+    assert_eq!(r.not_found, ["nosuchkey"]);
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| r.values("username").is_empty()));
+}
