@@ -64,6 +64,10 @@ pub use bulk::{
     plan_bulk, plan_migration, BulkPlan, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
     MIGRATION_CHUNK_MAX,
 };
+// The README's Rust sample compiles: rustdoc runs its `rust` blocks as doctests of the feature.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeSamples;
 #[cfg(all(feature = "client", not(target_arch = "wasm32")))]
 pub use client::{
     CallError, Client, ClientBuilder, MigrationResult, Pages, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT,
