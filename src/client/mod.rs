@@ -227,7 +227,11 @@ fn is_loopback_base(base: &str) -> bool {
         Some((h, port)) if !h.is_empty() && !port.contains(']') => h,
         _ => host,
     };
-    host == "localhost" || host == "[::1]" || host.starts_with("127.")
+    let ipv4_loopback = host.strip_prefix("127.").is_some_and(|rest| {
+        let octets: Vec<&str> = rest.split('.').collect();
+        octets.len() == 3 && octets.iter().all(|o| o.parse::<u8>().is_ok())
+    });
+    host == "localhost" || host == "[::1]" || ipv4_loopback
 }
 
 /// A client for one Confluence site: blocking calls, each with retries and a per-attempt
@@ -1013,5 +1017,80 @@ impl<T: Item> Iterator for Pages<'_, T> {
                 Err(e) => return Some(Err(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_hosts_skip_the_environment_proxy() {
+        for base in [
+            "http://127.0.0.1:8090",
+            "http://127.1.2.3",
+            "http://localhost:1",
+            "http://[::1]:8080",
+            "https://[::1]",
+            "https://localhost/wiki-proxy",
+        ] {
+            assert!(is_loopback_base(base), "{base}");
+        }
+        for base in [
+            "https://x.atlassian.net",
+            "https://127.evil.example",
+            "https://127.0.0.1.example.com",
+            "https://[2001:db8::1]:443",
+            "https://api.atlassian.com/ex/confluence/1324a887",
+        ] {
+            assert!(!is_loopback_base(base), "{base}");
+        }
+    }
+
+    #[test]
+    fn jitter_is_in_the_unit_interval_and_varies() {
+        let draws: Vec<f64> = (0..1000).map(|_| random()).collect();
+        assert!(draws.iter().all(|r| (0.0..1.0).contains(r)));
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((0.4..0.6).contains(&mean), "mean {mean}");
+        let mut distinct = draws.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert!(distinct.len() > 990);
+    }
+
+    #[test]
+    fn error_bodies_are_redacted_in_keys_and_values() {
+        let body = serde_json::json!({
+            "message": "token SECRET",
+            "SECRET": [1, "Bearer SECRET", { "nested": "SECRET" }],
+            "n": 5
+        });
+        let redacted = redact_value(body, &|s: &str| s.replace("SECRET", "[REDACTED]"));
+        assert!(!redacted.to_string().contains("SECRET"), "{redacted}");
+        assert_eq!(redacted["n"], 5);
+        assert_eq!(redacted["[REDACTED]"][1], "Bearer [REDACTED]");
+    }
+
+    #[test]
+    fn settings_out_of_the_js_ranges_are_refused() {
+        let builder = || Client::builder("https://x.atlassian.net", Auth::None);
+        let refused = |b: ClientBuilder| b.build().unwrap_err().to_string();
+        assert!(refused(builder().timeout(Some(Duration::from_micros(10)))).contains("timeout"));
+        assert!(
+            refused(builder().timeout(Some(Duration::from_millis(MAX_WAIT_MS + 1))))
+                .contains("timeout must be a whole number of ms from 1 to 2147483647")
+        );
+        assert!(refused(builder().retry(RetryPolicy {
+            max_delay_ms: MAX_WAIT_MS + 1,
+            ..RetryPolicy::default()
+        }))
+        .contains("retry.maxDelayMs"));
+        let client = builder().timeout(None).build().unwrap();
+        assert_eq!(client.settings.timeout_ms, None);
+        let client = builder().build().unwrap();
+        assert_eq!(client.settings.timeout_ms, Some(30_000));
+        assert_eq!(client.settings.retry, RetryPolicy::default());
+        assert_eq!(client.concurrency, 4);
     }
 }
