@@ -11,6 +11,7 @@
 //                                        closeDelimited; their options as in faults.mjs; pass: the
 //                                        answer of a twin fake with the same directory)
 //   {"op":"requests"}                    the recorded requests (path, rawQuery, query, auth, time)
+//   {"op":"hits"}                        per fault handler queued: [{closed}] for each request it answered
 //   {"op":"flight"}                      the most requests that were in flight at once
 //   {"op":"latency","ms":N}              delay every normal answer by N ms
 //   {"op":"reset"}                       forget recorded requests, queued answers and the flight count
@@ -74,11 +75,21 @@ function item(spec) {
   }
 }
 
+// Every fault handler queued, in order, for {"op":"hits"}.
+const handlers = [];
+
 function handle(command) {
   switch (command.op) {
-    case "enqueue":
-      fake.enqueue(...command.items.map(item));
+    case "enqueue": {
+      const items = command.items.map(item);
+      handlers.push(...items.filter((it) => typeof it === "function"));
+      fake.enqueue(...items);
       return {};
+    }
+    case "hits":
+      // For each fault handler queued (in order), each request it answered: whether the
+      // connection has closed since (the client gave it up, or the handler closed it).
+      return { hits: handlers.map((h) => h.hits.map((hit) => ({ closed: hit.closedAt !== undefined }))) };
     case "requests":
       return {
         requests: fake.requests.map((r) => ({
@@ -96,6 +107,7 @@ function handle(command) {
       return {};
     case "reset":
       fake.reset();
+      handlers.length = 0;
       maxInFlight = 0;
       return {};
     default:

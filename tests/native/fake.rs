@@ -165,6 +165,24 @@ impl Fake {
             .collect()
     }
 
+    /// For each fault handler queued since the last reset, in order: for each request it
+    /// answered, whether its connection has closed since.
+    pub fn hits(&mut self) -> Vec<Vec<bool>> {
+        let reply = self.command(json!({ "op": "hits" }));
+        reply["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| {
+                h.as_array()
+                    .expect("hit list")
+                    .iter()
+                    .map(|hit| hit["closed"] == true)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The most requests that were in flight at once.
     pub fn max_in_flight(&mut self) -> u64 {
         self.command(json!({ "op": "flight" }))["max"]

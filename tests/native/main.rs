@@ -617,6 +617,33 @@ fn every_attempt_of_a_hang_times_out_in_bounded_time() {
 }
 
 #[test]
+fn a_timed_out_attempt_gives_its_connection_up() {
+    let mut fake = Fake::new();
+    let c = builder(&fake)
+        .timeout(Some(Duration::from_millis(200)))
+        .retry(RetryPolicy::NONE)
+        .build()
+        .unwrap();
+    fake.enqueue(vec![json!({ "fault": "hang" })]);
+    expect(
+        &fake,
+        &c.get_current_user(&current()).unwrap_err(),
+        ErrorKind::Timeout,
+        0,
+        1,
+    );
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while fake.hits() != [vec![true]] {
+        assert!(
+            Instant::now() < deadline,
+            "the server still holds the timed-out connection 1 s later: {:?}",
+            fake.hits()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn one_hang_then_an_answer_resolves_on_the_retry() {
     let mut fake = Fake::new();
     let c = builder(&fake)
