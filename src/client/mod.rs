@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::driver::{
     BulkCall, Call, CallSettings, Done, End, FanOut, GroupWalk, Input, Migration, MigrationPage,
-    PageInfo, Step,
+    PageInfo, Report, Step,
 };
 use crate::models::{
     AccountIdEmailRecord, BulkUserLookupArray, Group, GroupArrayWithLinks, Links, MigratedUser,
@@ -141,13 +141,27 @@ impl std::error::Error for CallError {
 }
 
 /// Settings for a [`Client`]; start from [`Client::builder`].
-#[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
     auth: Auth,
     retry: RetryPolicy,
     timeout: Option<Duration>,
     concurrency: usize,
+    hook: Option<Hook>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Auth's own Debug hides the credentials.
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("concurrency", &self.concurrency)
+            .field("hook", &self.hook.is_some())
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -171,6 +185,14 @@ impl ClientBuilder {
     /// [`DEFAULT_CONCURRENCY`], 1 to [`MAX_CONCURRENCY`]).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency;
+        self
+    }
+
+    /// Observes every call: `hook` gets each request before it is sent, each response
+    /// (retried or not) and each retry before its wait, as the JS client's `onRequest`,
+    /// `onResponse` and `onRetry` do. It runs on the thread making the request; keep it short.
+    pub fn hook(mut self, hook: impl Fn(&HookEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Box::new(hook));
         self
     }
 
@@ -214,6 +236,7 @@ impl ClientBuilder {
                 token_per_attempt: false,
             },
             concurrency: self.concurrency,
+            hook: self.hook,
         })
     }
 }
@@ -269,6 +292,23 @@ pub struct Client {
     transport: Transport,
     settings: CallSettings,
     concurrency: usize,
+    hook: Option<Hook>,
+}
+
+/// A hook: called for every [`HookEvent`] of every call, from the thread making the request.
+type Hook = Box<dyn Fn(&HookEvent<'_>) + Send + Sync>;
+
+/// What a hook receives: one of the driver's [`Report`]s (the JS `onRequest`, `onResponse` and
+/// `onRetry` hooks' events), with the call it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct HookEvent<'a> {
+    /// The operationId, e.g. `getUser`.
+    pub operation: &'static str,
+    /// The request URL (never with credentials).
+    pub url: &'a str,
+    /// What happened: a request about to be sent, a response, a retry about to wait.
+    pub report: Report,
 }
 
 impl fmt::Debug for Client {
@@ -278,6 +318,7 @@ impl fmt::Debug for Client {
             .field("config", &self.config)
             .field("settings", &self.settings)
             .field("concurrency", &self.concurrency)
+            .field("hook", &self.hook.is_some())
             .finish()
     }
 }
@@ -298,6 +339,7 @@ impl Client {
             retry: RetryPolicy::default(),
             timeout: Some(DEFAULT_TIMEOUT),
             concurrency: DEFAULT_CONCURRENCY,
+            hook: None,
         }
     }
 
@@ -610,6 +652,8 @@ impl Client {
         let mut call = Call::new(request, shape, self.settings);
         let mut step = call.start();
         loop {
+            // Each report before the step that follows it, as the driver asks.
+            self.report(&mut call, operation, &url);
             step = match step {
                 Step::Send {
                     request,
@@ -629,7 +673,8 @@ impl Client {
                             });
                             match call.handle(input, now_ms(), random(), &redact) {
                                 Step::Done(done) => {
-                                    return self.finish(operation, url, done, Some(response))
+                                    self.report(&mut call, operation, &url);
+                                    return self.finish(operation, url, done, Some(response));
                                 }
                                 other => other,
                             }
@@ -662,8 +707,19 @@ impl Client {
                 ),
                 Step::Done(done) => return self.finish(operation, url, done, None),
             };
-            // No hooks natively: the driver's reports are dropped as they come.
-            while call.poll_report().is_some() {}
+        }
+    }
+
+    /// Hands the driver's pending reports to the hook (and drops them without one).
+    fn report(&self, call: &mut Call, operation: &'static str, url: &str) {
+        while let Some(report) = call.poll_report() {
+            if let Some(hook) = &self.hook {
+                hook(&HookEvent {
+                    operation,
+                    url,
+                    report,
+                });
+            }
         }
     }
 
