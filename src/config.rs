@@ -195,21 +195,26 @@ impl ClientConfig {
 
     /// Builds the request for one call, validating its parameters first.
     pub fn request<E: Endpoint>(&self, params: &E) -> Result<Request, Error> {
-        let path_and_query = params.path_and_query()?;
+        Ok(self.request_to(&params.path_and_query()?))
+    }
+
+    /// The request for `path_and_query` below the API root: [`Self::request`] once for every
+    /// operation (its generic part is the path).
+    fn request_to(&self, path_and_query: &str) -> Request {
         let mut url =
             String::with_capacity(self.base.len() + API_ROOT.len() + path_and_query.len());
         url.push_str(&self.base);
         url.push_str(API_ROOT);
-        url.push_str(&path_and_query);
+        url.push_str(path_and_query);
         let mut headers = vec![("Accept", "application/json".to_owned())];
         if let Some(value) = &self.authorization {
             headers.push(("Authorization", value.clone()));
         }
-        Ok(Request {
+        Request {
             method: "GET",
             url,
             headers,
-        })
+        }
     }
 }
 

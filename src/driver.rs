@@ -36,7 +36,7 @@
 //! time, a cap on requests in flight) belongs between that step and the transport, or in a
 //! driver input of its own; the driver keeps no client-wide state today.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::bulk::{plan_bulk, plan_migration, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN};
@@ -45,6 +45,7 @@ use crate::endpoints::{
     BulkEndpoint, GetBulkUserMigrationParams, PagedEndpoint, BULK_LOOKUP_MAX_IDS,
 };
 use crate::error::Error;
+use crate::models::AccountId;
 use crate::paging::next_start;
 use crate::response::validate_decoded_body;
 use crate::retry::{decide, is_unsendable, parse_retry_after, Decision, Outcome, RetryPolicy};
@@ -126,11 +127,9 @@ pub enum Step {
         /// How long the token source may take.
         timeout_ms: Option<u32>,
     },
-    /// Send `request`, bounded by `timeout_ms`; answer with [`Input::Response`],
+    /// Send [`Call::request`], bounded by `timeout_ms`; answer with [`Input::Response`],
     /// [`Input::NetworkFailure`], [`Input::TimedOut`] or [`Input::Aborted`].
     Send {
-        /// The request, with this attempt's `Authorization` header.
-        request: Request,
         /// 1 for the first request, 2 for the first retry, ...
         attempt: u32,
         /// The attempt's timeout.
@@ -143,8 +142,10 @@ pub enum Step {
         /// Why the last attempt is retried.
         reason: RetryReason,
     },
-    /// The call is over; every later input gets this again.
+    /// The call is over.
     Done(Done),
+    /// The call was over before this input (its [`Step::Done`] came earlier): nothing to do.
+    Over,
 }
 
 /// How a call ended.
@@ -225,8 +226,12 @@ pub struct Call {
     attempts: u32,
     /// Whether the last step was [`Step::Token`].
     awaiting_token: bool,
-    done: Option<Done>,
-    reports: VecDeque<Report>,
+    /// Whether `request` ends with a header made from a token source's token.
+    token_header: bool,
+    /// Whether [`Step::Done`] has been given.
+    over: bool,
+    /// Oldest first; at most three at a time (a response, its retry, the next request).
+    reports: Vec<Report>,
 }
 
 impl Call {
@@ -238,12 +243,13 @@ impl Call {
             settings,
             attempts: 0,
             awaiting_token: false,
-            done: None,
-            reports: VecDeque::new(),
+            token_header: false,
+            over: false,
+            reports: Vec::new(),
         }
     }
 
-    /// The request as planned (without a token source's header).
+    /// The request to send, with the current attempt's `Authorization` header.
     pub fn request(&self) -> &Request {
         &self.request
     }
@@ -261,7 +267,7 @@ impl Call {
     /// The next hook event to report, oldest first; report them all before performing the
     /// step `handle` returned.
     pub fn poll_report(&mut self) -> Option<Report> {
-        self.reports.pop_front()
+        (!self.reports.is_empty()).then(|| self.reports.remove(0))
     }
 
     /// Feeds what happened; answers what to do next. `now_ms` (milliseconds since the Unix
@@ -274,8 +280,8 @@ impl Call {
         random: f64,
         redact: &dyn Fn(&str) -> String,
     ) -> Step {
-        if let Some(done) = &self.done {
-            return Step::Done(done.clone());
+        if self.over {
+            return Step::Over;
         }
         match input {
             Input::Aborted => self.fail(Error::Aborted, false),
@@ -321,28 +327,30 @@ impl Call {
     fn send(&mut self, authorization: Option<String>) -> Step {
         self.awaiting_token = false;
         self.attempts += 1;
-        self.reports.push_back(Report::Request {
+        self.reports.push(Report::Request {
             attempt: self.attempts,
         });
-        let mut request = self.request.clone();
         if let Some(header) = authorization {
-            request.headers.push(("Authorization", header));
+            // The previous attempt's token header, if any, is the last one: replace it.
+            if self.token_header {
+                self.request.headers.pop();
+            }
+            self.request.headers.push(("Authorization", header));
+            self.token_header = true;
         }
         Step::Send {
-            request,
             attempt: self.attempts,
             timeout_ms: self.settings.timeout_ms,
         }
     }
 
     fn finish(&mut self, end: End, retry_after_ms: Option<u64>) -> Step {
-        let done = Done {
+        self.over = true;
+        Step::Done(Done {
             end,
             attempts: self.attempts,
             retry_after_ms,
-        };
-        self.done = Some(done.clone());
-        Step::Done(done)
+        })
     }
 
     fn fail(&mut self, error: Error, caused_by_input: bool) -> Step {
@@ -381,7 +389,7 @@ impl Call {
     }
 
     fn retry(&mut self, status: u16, reason: RetryReason, delay_ms: u64) -> Step {
-        self.reports.push_back(Report::Retry {
+        self.reports.push(Report::Retry {
             attempt: self.attempts,
             status,
             reason,
@@ -400,7 +408,7 @@ impl Call {
         random: f64,
         redact: &dyn Fn(&str) -> String,
     ) -> Step {
-        self.reports.push_back(Report::Response {
+        self.reports.push(Report::Response {
             attempt: self.attempts,
             status: response.status,
             elapsed_ms: response.elapsed_ms,
@@ -464,6 +472,11 @@ impl FanOut {
             next: 0,
             failed: false,
         }
+    }
+
+    /// How many chunks there are.
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
     }
 
     /// How many workers to run: the concurrency, but at least one and at most one a chunk.
@@ -544,24 +557,32 @@ impl BulkCall {
         params: &E,
         concurrency: usize,
     ) -> Result<BulkCall, Error> {
-        // The URL of one request minus its ids: what every chunk's URL starts with.
-        let probe = config.request(&params.with_account_ids(vec!["x".into()]))?;
-        let fixed_len = probe.url.len() - 1;
-        let plan = plan_bulk(
+        let build = |ids: Vec<AccountId>| config.request(&params.with_account_ids(ids));
+        BulkCall::plan(
             params.account_ids(),
-            BULK_LOOKUP_MAX_IDS,
-            fixed_len,
-            MAX_BULK_URL_LEN,
-        )?;
+            &build,
+            params.result_limit(),
+            concurrency,
+        )
+    }
+
+    /// [`BulkCall::new`] once for every operation (its generic part is `build`).
+    fn plan(
+        ids: &[AccountId],
+        build: &dyn Fn(Vec<AccountId>) -> Result<Request, Error>,
+        limit: Option<usize>,
+        concurrency: usize,
+    ) -> Result<BulkCall, Error> {
+        // The URL of one request minus its ids: what every chunk's URL starts with.
+        let fixed_len = build(vec!["x".into()])?.url.len() - 1;
+        let plan = plan_bulk(ids, BULK_LOOKUP_MAX_IDS, fixed_len, MAX_BULK_URL_LEN)?;
         let requests = plan
             .chunks
             .iter()
-            .map(|range| {
-                config.request(&params.with_account_ids(plan.unique[range.clone()].to_vec()))
-            })
+            .map(|range| build(plan.unique[range.clone()].to_vec()))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(BulkCall {
-            limit: params.result_limit().unwrap_or(plan.unique.len()),
+            limit: limit.unwrap_or(plan.unique.len()),
             fan_out: FanOut::new(plan.chunks, plan.unique.len(), concurrency),
             unique: plan
                 .unique
@@ -589,26 +610,44 @@ impl BulkCall {
         self.limit
     }
 
-    /// The merged result: `account_ids[c]` lists the `accountId` of each record of chunk `c`'s
-    /// response. Each distinct id's first record, in the order the ids were given, at most
-    /// [`BulkCall::limit`] of them; records of ids not asked for are dropped.
-    pub fn merge(&self, account_ids: &[Vec<Option<&str>>]) -> Vec<RecordAt> {
-        let position: HashMap<&str, usize> = self
-            .unique
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
-        let mut placed: Vec<Option<RecordAt>> = vec![None; self.unique.len()];
-        for (chunk, ids) in account_ids.iter().enumerate() {
-            for (index, id) in ids.iter().enumerate() {
-                let at = id.and_then(|id| position.get(id).copied());
-                if let Some(slot) = at.and_then(|i| placed.get_mut(i)) {
-                    slot.get_or_insert(RecordAt { chunk, index });
-                }
-            }
+    /// The merge of the chunks' records: feed it each record's `accountId`
+    /// ([`BulkMerge::record`]), then take the merged order ([`BulkMerge::finish`]).
+    pub fn merge(&self) -> BulkMerge<'_> {
+        BulkMerge {
+            position: self
+                .unique
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect(),
+            placed: vec![None; self.unique.len()],
+            limit: self.limit,
         }
-        placed.into_iter().flatten().take(self.limit).collect()
+    }
+}
+
+/// The merged result of a [`BulkCall`]: each distinct id's first record, in the order the ids
+/// were given, at most [`BulkCall::limit`] of them; records of ids not asked for are dropped.
+#[derive(Debug, Clone)]
+pub struct BulkMerge<'a> {
+    /// Where each distinct id stands in the caller's order.
+    position: HashMap<&'a str, usize>,
+    placed: Vec<Option<RecordAt>>,
+    limit: usize,
+}
+
+impl BulkMerge<'_> {
+    /// Record `index` of chunk `chunk`'s response has this `accountId`.
+    pub fn record(&mut self, chunk: usize, index: usize, account_id: Option<&str>) {
+        let at = account_id.and_then(|id| self.position.get(id).copied());
+        if let Some(slot) = at.and_then(|i| self.placed.get_mut(i)) {
+            slot.get_or_insert(RecordAt { chunk, index });
+        }
+    }
+
+    /// Where the merged result's records come from, in order.
+    pub fn finish(self) -> Vec<RecordAt> {
+        self.placed.into_iter().flatten().take(self.limit).collect()
     }
 }
 
@@ -650,6 +689,11 @@ impl GroupWalk {
             next_start(params.start(), page.start, page.size, page.has_next)
                 .map(|n| params.with_start(n))
         });
+    }
+
+    /// Whether the walk is over (the last page has been fetched, or it was stopped).
+    pub fn is_over(&self) -> bool {
+        self.next.is_none()
     }
 
     /// Ends the walk (the caller broke out of its loop): no further page.
@@ -738,18 +782,19 @@ impl Migration {
         Some(page(config, chunk, params))
     }
 
-    /// Records a fetched page: `answers` holds, for each of its results, the value it echoes
-    /// (its `key` or `username`) and whether it has a non-empty account id.
+    /// Records one result of a fetched page: the value it echoes (its `key` or `username`
+    /// field) and whether it has a non-empty account id.
+    pub fn answer(&mut self, echoed: Option<&str>, has_account_id: bool) {
+        self.tally.answer(echoed, has_account_id);
+    }
+
+    /// Ends a fetched page, once each of its results has been given to [`Migration::answer`].
     pub fn page_fetched(
         &mut self,
         config: &ClientConfig,
         fetched: &MigrationPage,
         info: PageInfo,
-        answers: &[(Option<&str>, bool)],
     ) -> Result<MigrationPageEnd, Error> {
-        for (echoed, has_account_id) in answers {
-            self.tally.answer(*echoed, *has_account_id);
-        }
         let params = &fetched.params;
         let next = next_start(params.start(), info.start, info.size, info.has_next)
             .map(|n| page(config, fetched.chunk, params.with_start(n)))

@@ -3,8 +3,11 @@
 //! The crate is split the way rustls and quinn-proto are: this core does no I/O. Building a
 //! request (method, URL, headers) and turning a response (status, headers, body bytes) into a
 //! model or an [`Error`] are plain functions, tested natively with `cargo test` and usable from
-//! any Rust HTTP client. The WebAssembly skin in `src/wasm/` (built only for `wasm32`) moves
-//! bytes through the JavaScript `fetch` and nothing else.
+//! any Rust HTTP client. What a call does over time (attempts, timeouts, retries and
+//! `Retry-After`, token refreshes, bulk fan-out and merge, paging) is the [`driver`]'s state
+//! machines, fed what happened and answering what to do next. The WebAssembly skin in
+//! `src/wasm/` (built only for `wasm32`) performs the driver's steps with the JavaScript
+//! `fetch`, timers and `AbortSignal`, and converts values.
 //!
 //! ```
 //! use confluence_users::{Auth, ClientConfig, GetUserParams, UserExpand, Endpoint, decode_response};
@@ -82,7 +85,5 @@ pub use response::{
     decode_response, error_message, parse_error, parse_error_redacted, validate_body,
     validate_response, JsonView,
 };
-pub use retry::{
-    decide, is_retryable_status, is_unsendable, parse_retry_after, Decision, Outcome, RetryPolicy,
-};
+pub use retry::{decide, is_unsendable, parse_retry_after, Decision, Outcome, RetryPolicy};
 pub use validate::{validate, Invalid};

@@ -83,8 +83,9 @@ pub enum Decision {
     GiveUp,
 }
 
-/// Statuses worth another attempt: rate limiting and gateway failures.
-pub fn is_retryable_status(status: u16) -> bool {
+/// Statuses worth another attempt: rate limiting and gateway failures ([`decide`] is the one
+/// place that asks).
+fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 

@@ -2,7 +2,7 @@
 //! validated body or a `ConfluenceError`; and bulk and migration lookups fanned out over
 //! several requests.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -19,14 +19,12 @@ use super::json_parse;
 use super::options::{call_signal, Settings, MAX_TIMER_MS};
 use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
-use crate::response::validate_decoded_body;
-use crate::schema::Shape;
-use crate::{
-    bearer_authorization, decide, error_message, is_retryable_status, is_unsendable,
-    parse_retry_after, plan_bulk, plan_migration, BulkEndpoint, Decision, Endpoint, Error,
-    GetBulkUserMigrationParams, MigrationPlan, MigrationTally, Outcome, Request,
-    BULK_LOOKUP_MAX_IDS, MAX_BULK_URL_LEN,
+use crate::driver::{
+    BulkCall, Call, CallSettings, Done, End, FanOut, Input, Migration, MigrationPage, PageInfo,
+    Report, Response, Step,
 };
+use crate::schema::Shape;
+use crate::{error_message, BulkEndpoint, Endpoint, Error, GetBulkUserMigrationParams, Request};
 
 /// What `onRequest` receives.
 #[derive(tsify::Tsify)]
@@ -245,10 +243,18 @@ impl Inner {
     }
 
     pub(crate) fn request_for<E: Endpoint>(&self, params: &E) -> Result<Request, JsValue> {
-        self.settings.config.request(params).map_err(|e| match e {
-            Error::InvalidArgument { message } => self.refused(E::OPERATION, message),
-            other => self.refused(E::OPERATION, other.to_string()),
-        })
+        self.settings
+            .config
+            .request(params)
+            .map_err(|e| self.refused_for(E::OPERATION, e))
+    }
+
+    /// The `invalidArgument` error of a call the core refused to plan.
+    pub(crate) fn refused_for(&self, operation: &'static str, err: Error) -> JsValue {
+        match err {
+            Error::InvalidArgument { message } => self.refused(operation, message),
+            other => self.refused(operation, other.to_string()),
+        }
     }
 
     /// Parses and validates a call and builds its request; nothing is sent on failure.
@@ -261,30 +267,19 @@ impl Inner {
         Ok((self.request_for(&params)?, signal))
     }
 
-    /// Plans a migration lookup (see [`plan_migration`]) for this client's base URL.
-    pub(crate) fn plan_migration(
-        &self,
-        params: &GetBulkUserMigrationParams,
-        paged: bool,
-    ) -> Result<MigrationPlan, JsValue> {
-        const OPERATION: &str = GetBulkUserMigrationParams::OPERATION;
-        // The URL of one request minus its query: what every chunk's URL starts with.
-        let probe = GetBulkUserMigrationParams::for_values("key", vec!["x".into()], None);
-        let fixed_len = self.request_for(&probe)?.url.len() - "?key=x".len();
-        plan_migration(params, paged, fixed_len, MAX_BULK_URL_LEN).map_err(|e| match e {
-            Error::InvalidArgument { message } => self.refused(OPERATION, message),
-            other => self.refused(OPERATION, other.to_string()),
-        })
-    }
-
     /// The bearer token of a token function, awaited for at most the attempt timeout and
     /// until the caller's signal fires (a token promise that never settles must not hold the
     /// call forever).
     async fn current_token(
         &self,
-        source: &Function,
+        source: Option<&Function>,
         signal: Option<&AbortSignal>,
     ) -> Result<String, TokenFailure> {
+        let Some(source) = source else {
+            return Err(TokenFailure::Invalid(
+                "auth.token must be a function".into(),
+            ));
+        };
         let value = source
             .call0(&JsValue::UNDEFINED)
             .map_err(|e| TokenFailure::invalid(format!("auth.token threw: {}", describe(&e)), e))?;
@@ -312,7 +307,17 @@ impl Inner {
         redact(Some(&self.settings.config), ctx, text)
     }
 
-    /// Sends `request` until it succeeds, fails for good, or the signal fires.
+    /// The driver's settings for this client's calls.
+    fn call_settings(&self) -> CallSettings {
+        CallSettings {
+            retry: self.settings.retry,
+            timeout_ms: self.settings.timeout_ms,
+            token_per_attempt: self.settings.token_source.is_some(),
+        }
+    }
+
+    /// Runs one call: asks the core's [`Call`] driver what to do, does it (token, fetch,
+    /// sleep, hooks), and tells the driver what happened, until it says the call is over.
     pub(crate) async fn execute(
         &self,
         op: Op,
@@ -320,9 +325,10 @@ impl Inner {
         signal: Option<&AbortSignal>,
     ) -> Result<JsValue, JsValue> {
         let url = request.url.clone();
+        let method = request.method;
         let mut ctx = Context {
             operation: op.name,
-            method: request.method,
+            method,
             url: &url,
             attempts: 0,
             retry_after_ms: None,
@@ -330,126 +336,164 @@ impl Inner {
             tokens: self.recent_tokens.borrow().clone(),
             table: std::cell::OnceCell::new(),
         };
-        if signal.is_some_and(signal_aborted) {
-            return Err(self.error(&ctx, &Error::Aborted));
-        }
-        let hooks = &self.settings.hooks;
+        let mut call = Call::new(request, op.shape, self.call_settings());
+        // What the last input's failure threw, and the last response with its bytes.
+        let mut cause: Option<JsValue> = None;
+        let mut last: Option<(RawResponse, Vec<u8>)> = None;
+        let mut step = match signal.is_some_and(signal_aborted) {
+            true => call.handle(Input::Aborted, 0, 0.0, &|s| s.to_owned()),
+            false => call.start(),
+        };
         loop {
-            let mut attempt_request = std::borrow::Cow::Borrowed(&request);
-            // With a token function, each attempt asks it for the current token, so a token
-            // refreshed during a backoff wait is the one the retry sends.
-            if let Some(source) = &self.settings.token_source {
-                let got = match self.current_token(source, signal).await {
-                    Ok(token) => token,
-                    Err(TokenFailure::Aborted) => return Err(self.error(&ctx, &Error::Aborted)),
-                    Err(TokenFailure::TimedOut) => return Err(self.error(&ctx, &self.timed_out())),
-                    Err(TokenFailure::Invalid(why)) => return Err(self.refusal(&ctx, why)),
-                };
-                let header = bearer_authorization(&got)
-                    .map_err(|e| self.error(&ctx, &Error::invalid(e.to_string())))?;
-                // Kept for the whole call: a later error may echo any attempt's token (one
-                // refused above was never sent).
-                ctx.add_token(&got);
-                {
-                    let mut recent = self.recent_tokens.borrow_mut();
-                    if !recent.contains(&got) {
-                        if recent.len() == RECENT_TOKENS {
-                            recent.remove(0);
-                        }
-                        recent.push(got);
-                    }
-                }
-                attempt_request
-                    .to_mut()
-                    .headers
-                    .push(("Authorization", header));
+            ctx.attempts = call.attempts();
+            let rate_limit = last.as_ref().map_or(&[][..], |(r, _)| &r.rate_limit[..]);
+            while let Some(report) = call.poll_report() {
+                self.report(op.name, method, &ctx, report, rate_limit);
             }
-            ctx.attempts += 1;
-            call_hook(
-                &hooks.on_request,
-                &RequestInfo {
-                    operation: op.name,
-                    method: request.method,
-                    url: &url,
-                    attempt: ctx.attempts,
+            // What the step gave, which the input below borrows.
+            let token: String;
+            let message: String;
+            let mut fetched: Option<(RawResponse, Vec<u8>)> = None;
+            let input = match step {
+                Step::Done(done) => return self.finish(ctx, done, last, cause),
+                // Never given before `Done`, which ends this loop.
+                Step::Over => Input::Aborted,
+                Step::Wait { ms, .. } => match self.sleep(ms, signal).await {
+                    Ok(()) => Input::Waited,
+                    Err(()) => Input::Aborted,
                 },
-                &|s| self.redact(&ctx, s),
-            );
-            let sent_at = js_sys::Date::now();
-            let (failure, status, retry_after) = match self.attempt(&attempt_request, signal).await
-            {
-                Attempt::Aborted => return Err(self.error(&ctx, &Error::Aborted)),
-                Attempt::Response(response) => {
-                    call_hook(
-                        &hooks.on_response,
-                        &ResponseInfo {
-                            operation: op.name,
-                            method: request.method,
-                            url: &url,
-                            attempt: ctx.attempts,
-                            status: response.status,
-                            elapsed_ms: js_sys::Date::now() - sent_at,
-                            rate_limit: &response.rate_limit,
-                        },
-                        &|s| self.redact(&ctx, s),
-                    );
-                    if !is_retryable_status(response.status) {
-                        return self.finish(op, &mut ctx, &response);
-                    }
-                    let outcome = Outcome::Status {
-                        status: response.status,
-                        retry_after: response.retry_after(),
-                    };
-                    match self.decide(ctx.attempts, outcome) {
-                        Decision::GiveUp => return self.finish(op, &mut ctx, &response),
-                        Decision::RetryAfter { delay_ms } => (None, response.status, delay_ms),
+                Step::Token { .. } => {
+                    let source = self.settings.token_source.as_ref();
+                    match self.current_token(source, signal).await {
+                        Ok(got) => {
+                            self.remember_token(&mut ctx, &got);
+                            token = got;
+                            Input::Token(&token)
+                        }
+                        Err(TokenFailure::Aborted) => Input::Aborted,
+                        Err(TokenFailure::TimedOut) => Input::TimedOut,
+                        Err(TokenFailure::Invalid(why)) => {
+                            cause = why.cause;
+                            message = why.message;
+                            Input::TokenInvalid(&message)
+                        }
                     }
                 }
-                Attempt::Failed(failure) => {
-                    let (err, outcome, cause) = match failure {
-                        Failure::Network(message, cause) => {
-                            let outcome = if is_unsendable(&message) {
-                                Outcome::Unsendable
-                            } else {
-                                Outcome::NoResponse
-                            };
-                            (Error::Network { message }, outcome, cause)
+                Step::Send { .. } => {
+                    let sent_at = js_sys::Date::now();
+                    match self.attempt(call.request(), signal).await {
+                        Attempt::Aborted => Input::Aborted,
+                        Attempt::Failed(Failure::Interrupted) => Input::TimedOut,
+                        Attempt::Failed(Failure::Network(failure, thrown)) => {
+                            cause = thrown;
+                            message = failure;
+                            Input::NetworkFailure(&message)
                         }
-                        Failure::Interrupted => (self.timed_out(), Outcome::NoResponse, None),
-                    };
-                    match self.decide(ctx.attempts, outcome) {
-                        Decision::GiveUp => {
-                            return Err(self.with_exposed_cause(&ctx, &err, cause.as_ref()))
+                        Attempt::Response(response) => {
+                            cause = None;
+                            let elapsed_ms = js_sys::Date::now() - sent_at;
+                            let body = response.body.to_vec();
+                            let (response, body) = fetched.insert((response, body));
+                            Input::Response(Response {
+                                status: response.status,
+                                content_type: response.content_type.as_deref(),
+                                retry_after: response.retry_after(),
+                                body,
+                                elapsed_ms,
+                            })
                         }
-                        Decision::RetryAfter { delay_ms } => (Some(err), 0, delay_ms),
                     }
                 }
             };
-            let reason = match &failure {
-                None => "status",
-                Some(Error::Timeout { .. }) => "timeout",
-                Some(_) => "network",
-            };
-            call_hook(
-                &hooks.on_retry,
-                &RetryInfo {
-                    operation: op.name,
-                    method: request.method,
-                    url: &url,
-                    attempt: ctx.attempts,
-                    status,
-                    reason,
-                    delay_ms: retry_after,
-                },
-                &|s| self.redact(&ctx, s),
+            let redact = |s: &str| self.redact(&ctx, s);
+            step = call.handle(
+                input,
+                js_sys::Date::now() as u64,
+                js_sys::Math::random(),
+                &redact,
             );
-            if self.sleep(retry_after, signal).await.is_err() {
-                return Err(self.error(&ctx, &Error::Aborted));
+            if fetched.is_some() {
+                last = fetched;
             }
         }
     }
 
-    /// Sends one request, bounded by the timeout and the caller's signal.
+    /// Keeps a token the token function gave, for redaction: for the whole call (a later
+    /// error may echo any attempt's token) and among the client's recent ones.
+    fn remember_token(&self, ctx: &mut Context<'_>, token: &str) {
+        ctx.add_token(token);
+        let mut recent = self.recent_tokens.borrow_mut();
+        if !recent.iter().any(|t| t == token) {
+            if recent.len() == RECENT_TOKENS {
+                recent.remove(0);
+            }
+            recent.push(token.to_owned());
+        }
+    }
+
+    /// Calls the hook of a driver report.
+    fn report(
+        &self,
+        operation: &str,
+        method: &str,
+        ctx: &Context<'_>,
+        report: Report,
+        rate_limit: &[(&'static str, String)],
+    ) {
+        let hooks = &self.settings.hooks;
+        let url = ctx.url;
+        let redact = |s: &str| self.redact(ctx, s);
+        match report {
+            Report::Request { attempt } => call_hook(
+                &hooks.on_request,
+                &RequestInfo {
+                    operation,
+                    method,
+                    url,
+                    attempt,
+                },
+                &redact,
+            ),
+            Report::Response {
+                attempt,
+                status,
+                elapsed_ms,
+            } => call_hook(
+                &hooks.on_response,
+                &ResponseInfo {
+                    operation,
+                    method,
+                    url,
+                    attempt,
+                    status,
+                    elapsed_ms,
+                    rate_limit,
+                },
+                &redact,
+            ),
+            Report::Retry {
+                attempt,
+                status,
+                reason,
+                delay_ms,
+            } => call_hook(
+                &hooks.on_retry,
+                &RetryInfo {
+                    operation,
+                    method,
+                    url,
+                    attempt,
+                    status,
+                    reason: reason.as_str(),
+                    delay_ms,
+                },
+                &redact,
+            ),
+        }
+    }
+
+    /// Sends one request, bounded by the timeout and the caller's signal: the one place an
+    /// attempt goes out.
     async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
         let controller = match AbortController::new() {
             Ok(c) => c,
@@ -476,16 +520,69 @@ impl Inner {
         }
     }
 
-    /// The error of an attempt (or token wait) that ran out of time.
-    fn timed_out(&self) -> Error {
-        Error::Timeout {
-            timeout_ms: self.settings.timeout_ms.map_or(0, u64::from),
+    /// Waits `ms`, or fails at once when the caller's signal aborts.
+    async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
+        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None, true);
+        match interrupt.wait().await {
+            Fired::Timer => Ok(()),
+            Fired::Aborted => Err(()),
         }
     }
 
-    /// The `invalidArgument` error of a token function's failure `why`, in the call's context.
-    fn refusal(&self, ctx: &Context<'_>, why: Refusal) -> JsValue {
-        self.with_exposed_cause(ctx, &Error::invalid(why.message), why.cause.as_ref())
+    /// The JS value of the driver's result: the parsed body, or the `ConfluenceError`.
+    fn finish(
+        &self,
+        ctx: Context<'_>,
+        done: Done,
+        last: Option<(RawResponse, Vec<u8>)>,
+        cause: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let mut ctx = Context {
+            attempts: done.attempts,
+            retry_after_ms: done.retry_after_ms,
+            ..ctx
+        };
+        match (done.end, last) {
+            (
+                End::Failed {
+                    error,
+                    caused_by_input,
+                },
+                _,
+            ) => {
+                let cause = cause.filter(|_| caused_by_input);
+                Err(self.with_exposed_cause(&ctx, &error, cause.as_ref()))
+            }
+            (End::Http { status }, Some((response, body))) => {
+                ctx.request_id = response.request_id();
+                Err(self.http_error(&ctx, status, &response, &body))
+            }
+            (End::Decode(error), Some((response, _))) => {
+                ctx.request_id = response.request_id();
+                Err(self.error(&ctx, &error))
+            }
+            (End::Success, Some((response, _))) => {
+                // JS's own JSON.parse builds the objects: far cheaper than building them
+                // from Rust one property at a time. The core has validated the bytes.
+                let parsed = response.body.text().and_then(|text| json_parse(&text));
+                parsed.map_err(|_| {
+                    ctx.request_id = response.request_id();
+                    let error = Error::Decode {
+                        status: response.status,
+                        path: ".".to_owned(),
+                        message: "the body is not valid JSON".to_owned(),
+                    };
+                    self.error(&ctx, &error)
+                })
+            }
+            // The driver ends with a response's verdict only after feeding on a response.
+            (_, None) => Err(self.error(
+                &ctx,
+                &Error::Network {
+                    message: "no response".to_owned(),
+                },
+            )),
+        }
     }
 
     /// The error for `err` with `cause` attached through redaction: it came from code that saw
@@ -503,69 +600,15 @@ impl Inner {
         error
     }
 
-    fn decide(&self, attempts: u32, outcome: Outcome<'_>) -> Decision {
-        decide(
-            &self.settings.retry,
-            attempts,
-            outcome,
-            js_sys::Date::now() as u64,
-            js_sys::Math::random(),
-        )
-    }
-
-    /// Waits `ms`, or fails at once when the caller's signal aborts.
-    async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
-        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None, true);
-        match interrupt.wait().await {
-            Fired::Timer => Ok(()),
-            Fired::Aborted => Err(()),
-        }
-    }
-
-    /// Turns the final response into the result: the validated body, or the error.
-    fn finish<'a>(
-        &self,
-        op: Op,
-        ctx: &mut Context<'a>,
-        response: &'a RawResponse,
-    ) -> Result<JsValue, JsValue> {
-        if !(200..300).contains(&response.status) {
-            ctx.request_id = response.request_id();
-            ctx.retry_after_ms = response
-                .retry_after()
-                .and_then(|v| parse_retry_after(v, js_sys::Date::now() as u64));
-            return Err(self.http_error(ctx, response));
-        }
-        // The core validates the body against the model; JS's own JSON.parse then builds the
-        // objects, which is far cheaper than building them from Rust one property at a time.
-        let checked = validate_decoded_body(
-            response.status,
-            response.content_type.as_deref(),
-            &response.body.to_vec(),
-            op.shape,
-            &|s| self.redact(ctx, s),
-        )
-        .and_then(|()| {
-            let not_json = |_| Error::Decode {
-                status: response.status,
-                path: ".".to_owned(),
-                message: "the body is not valid JSON".to_owned(),
-            };
-            response
-                .body
-                .text()
-                .and_then(|text| json_parse(&text))
-                .map_err(not_json)
-        });
-        checked.map_err(|err| {
-            ctx.request_id = response.request_id();
-            self.error(ctx, &err)
-        })
-    }
-
     /// The error for a non-2xx response. JSON.parse reads its body, the core's rules take the
     /// message from that, and the error's `body` is a redacted copy of it.
-    fn http_error(&self, ctx: &Context<'_>, response: &RawResponse) -> JsValue {
+    fn http_error(
+        &self,
+        ctx: &Context<'_>,
+        status: u16,
+        response: &RawResponse,
+        body: &[u8],
+    ) -> JsValue {
         let redact = |s: &str| self.redact(ctx, s);
         let parsed = response
             .body
@@ -576,11 +619,11 @@ impl Inner {
         let message = error_message(
             parsed.clone().map(Parsed),
             response.content_type.as_deref(),
-            &response.body.to_vec(),
+            body,
             &redact,
         );
         let err = Error::Http {
-            status: response.status,
+            status,
             message,
             body: None,
         };
@@ -623,255 +666,237 @@ impl BulkShape for crate::GetPrivacyUnsafeUserEmailBulkParams {
     }
 }
 
-/// A bulk call: any number of ids, split into requests of at most 200 ids and short URLs,
-/// at most `concurrency` in flight, each distinct id asked once, results merged in input order.
-/// `prepared` is the call's params and signal, read before the method returned (a live Immer
-/// draft is revoked, and any params object may change, once the caller's code goes on).
-pub(crate) async fn run_bulk<E: BulkShape>(
-    inner: Rc<Inner>,
-    prepared: Result<(E, Option<AbortSignal>), JsValue>,
-) -> Result<JsValue, JsValue> {
-    let (params, signal) = prepared?;
-    let op = Op::of::<E>();
-    let ids = params.account_ids();
-    // The URL of one request minus its ids: what every chunk's URL starts with.
-    let probe = params.with_account_ids(vec!["x".into()]);
-    let fixed_len = inner.request_for(&probe)?.url.len() - 1;
-    let plan = plan_bulk(ids, BULK_LOOKUP_MAX_IDS, fixed_len, MAX_BULK_URL_LEN).map_err(|e| {
-        inner.refused(
-            op.name,
-            e.to_string()
-                .trim_start_matches("invalid argument: ")
-                .to_owned(),
-        )
-    })?;
-    let requests = plan
-        .chunks
-        .iter()
-        .map(|range| {
-            inner.request_for(&params.with_account_ids(plan.unique[range.clone()].to_vec()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if requests.len() == 1 {
-        let request = requests
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| unreachable!());
-        return inner.execute(op, request, signal.as_ref()).await;
-    }
-
-    let jobs = requests
-        .into_iter()
-        .map(|request| {
-            let (inner, signal) = (Rc::clone(&inner), signal.clone());
-            Box::pin(async move { inner.execute(op, request, signal.as_ref()).await }) as Job<_>
-        })
-        .collect();
-    let responses =
-        fan_out(inner.settings.concurrency, jobs)
-            .await
-            .map_err(|(err, finished)| {
-                note_progress(&err, &finished, &plan.chunks, plan.unique.len(), "ids")
-            })?;
-
-    // Merge: each distinct id's record, in the order the ids were given. Records are placed
-    // by their id's position, found through a map borrowing the planned ids (no key copies).
-    let position: std::collections::HashMap<&str, usize> = plan
-        .unique
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let mut placed: Vec<Option<JsValue>> = vec![None; plan.unique.len()];
-    for response in &responses {
-        for record in E::records(response).iter() {
-            let at = get(&record, "accountId")
-                .as_string()
-                .and_then(|id| position.get(id.as_str()).copied());
-            if let Some(slot) = at.and_then(|i| placed.get_mut(i)) {
-                slot.get_or_insert(record);
-            }
-        }
-    }
-    drop(position);
-    // A `limit` counts for the whole call: each request carries it, and the merged result keeps
-    // the first `limit` records in input order.
-    let limit = params.result_limit().unwrap_or(plan.unique.len());
-    let merged: Array = placed.into_iter().flatten().take(limit).collect();
-    let first = responses.into_iter().next().unwrap_or(JsValue::UNDEFINED);
-    Ok(E::assemble(first, merged, limit))
+/// What a bulk call needs of its operation, as plain functions: [`run_bulk`] then exists once
+/// in the binary rather than once per operation.
+#[derive(Clone, Copy)]
+pub(crate) struct BulkOp {
+    op: Op,
+    records: fn(&JsValue) -> Array,
+    assemble: fn(JsValue, Array, usize) -> JsValue,
 }
 
-/// One unit of work for [`fan_out`].
+impl BulkOp {
+    pub(crate) fn of<E: BulkShape>() -> BulkOp {
+        BulkOp {
+            op: Op::of::<E>(),
+            records: E::records,
+            assemble: E::assemble,
+        }
+    }
+}
+
+/// Plans a bulk call with the core's [`BulkCall`]; nothing is sent on failure.
+pub(crate) fn plan_bulk<E: BulkShape>(
+    inner: &Inner,
+    params: &JsValue,
+    options: &JsValue,
+) -> Result<(BulkCall, Option<AbortSignal>), JsValue> {
+    let (params, signal) = inner.prepare::<E>(params, options)?;
+    let bulk = BulkCall::new(&inner.settings.config, &params, inner.settings.concurrency)
+        .map_err(|e| inner.refused_for(E::OPERATION, e))?;
+    Ok((bulk, signal))
+}
+
+/// A bulk call: the core's [`BulkCall`] has planned the requests and picks the merge; this
+/// runs them, `concurrency` at a time, and assembles the records. `planned` was made before
+/// the method returned (a live Immer draft is revoked, and any params object may change, once
+/// the caller's code goes on).
+pub(crate) async fn run_bulk(
+    inner: Rc<Inner>,
+    shape: BulkOp,
+    planned: Result<(BulkCall, Option<AbortSignal>), JsValue>,
+) -> Result<JsValue, JsValue> {
+    let (bulk, signal) = planned?;
+    let op = shape.op;
+    if bulk.is_single() {
+        let request = bulk.request(0).cloned().ok_or(JsValue::UNDEFINED)?;
+        return inner.execute(op, request, signal.as_ref()).await;
+    }
+    let fan = Rc::new(RefCell::new(bulk.fan_out.clone()));
+    let job = {
+        let (inner, signal) = (Rc::clone(&inner), signal.clone());
+        let requests: Rc<[Request]> = (0..).map_while(|i| bulk.request(i).cloned()).collect();
+        move |chunk: usize| {
+            let (inner, signal, requests) =
+                (Rc::clone(&inner), signal.clone(), Rc::clone(&requests));
+            Box::pin(async move {
+                let request = requests.get(chunk).cloned().ok_or(JsValue::UNDEFINED)?;
+                inner.execute(op, request, signal.as_ref()).await
+            }) as Job<_>
+        }
+    };
+    let responses = fan_out(&fan, job, "ids").await?;
+    let records: Vec<Array> = responses.iter().map(shape.records).collect();
+    let mut merge = bulk.merge();
+    for (chunk, list) in records.iter().enumerate() {
+        for (index, record) in list.iter().enumerate() {
+            merge.record(
+                chunk,
+                index,
+                get(&record, "accountId").as_string().as_deref(),
+            );
+        }
+    }
+    let merged: Array = merge
+        .finish()
+        .into_iter()
+        .filter_map(|at| records.get(at.chunk).map(|list| list.get(at.index as u32)))
+        .collect();
+    let first = responses.into_iter().next().unwrap_or(JsValue::UNDEFINED);
+    Ok((shape.assemble)(first, merged, bulk.limit()))
+}
+
+/// One chunk's work for [`fan_out`].
 type Job<T> = Pin<Box<dyn Future<Output = Result<T, JsValue>>>>;
 
-/// Runs `jobs` at most `concurrency` at a time, starting them in list order; after the first
-/// failure no further job starts. `Ok`: every job's output, in list order. `Err`: the first
-/// failure, and which jobs had finished by then.
+/// Runs the chunks `fan` hands out, on as many workers as it says, each chunk's work made by
+/// `job`. `Ok`: every chunk's output, in chunk order. `Err`: the first failure, its message
+/// saying how many `noun` were looked up before it.
 async fn fan_out<T: 'static>(
-    concurrency: usize,
-    jobs: Vec<Job<T>>,
-) -> Result<Vec<T>, (JsValue, Vec<bool>)> {
-    let total = jobs.len();
-    let queue = Rc::new(RefCell::new(jobs.into_iter().enumerate()));
-    let results: Rc<RefCell<Vec<Option<T>>>> =
-        Rc::new(RefCell::new((0..total).map(|_| None).collect()));
-    let failed = Rc::new(Cell::new(false));
+    fan: &Rc<RefCell<FanOut>>,
+    job: impl Fn(usize) -> Job<T> + 'static,
+    noun: &str,
+) -> Result<Vec<T>, JsValue> {
+    let slots: Rc<RefCell<Vec<Option<T>>>> = Rc::new(RefCell::new(
+        (0..fan.borrow().chunk_count()).map(|_| None).collect(),
+    ));
+    let job = Rc::new(job);
     let workers = Array::new();
-    for _ in 0..concurrency.clamp(1, total.max(1)) {
-        let (queue, results, failed) = (Rc::clone(&queue), Rc::clone(&results), Rc::clone(&failed));
+    for _ in 0..fan.borrow().workers() {
+        let (fan, slots, job) = (Rc::clone(fan), Rc::clone(&slots), Rc::clone(&job));
         workers.push(&promise(async move {
             loop {
-                if failed.get() {
-                    return Ok(JsValue::UNDEFINED);
-                }
-                let next = queue.borrow_mut().next();
-                let Some((index, job)) = next else {
+                let next = fan.borrow_mut().next_chunk();
+                let Some(chunk) = next else {
                     return Ok(JsValue::UNDEFINED);
                 };
-                match job.await {
-                    Ok(value) => results.borrow_mut()[index] = Some(value),
+                match job(chunk).await {
+                    Ok(value) => {
+                        fan.borrow_mut().finished(chunk);
+                        if let Some(slot) = slots.borrow_mut().get_mut(chunk) {
+                            *slot = Some(value);
+                        }
+                    }
                     Err(err) => {
-                        failed.set(true);
+                        fan.borrow_mut().failed();
                         return Err(err);
                     }
                 }
             }
         }));
     }
-    let outcome = JsFuture::from(Promise::all(&workers)).await;
-    let mut results = results.borrow_mut();
-    match outcome {
-        Err(err) => Err((err, results.iter().map(Option::is_some).collect())),
-        Ok(_) => Ok(results.drain(..).flatten().collect()),
+    if let Err(err) = JsFuture::from(Promise::all(&workers)).await {
+        // Said when the failure surfaces: chunks still in flight then have finished.
+        let message = get(&err, "message").as_string().unwrap_or_default();
+        let note = fan.borrow().failure_message(&message, noun);
+        set(&err, "message", &note.into());
+        return Err(err);
     }
+    let values = std::mem::take(&mut *slots.borrow_mut());
+    Ok(values.into_iter().flatten().collect())
 }
 
-/// Adds to a fanned-out call's error how far it got, so a caller knows what to retry.
-fn note_progress(
-    err: &JsValue,
-    finished: &[bool],
-    chunks: &[std::ops::Range<usize>],
-    total: usize,
-    noun: &str,
-) -> JsValue {
-    let done: usize = finished
-        .iter()
-        .zip(chunks)
-        .filter(|(f, _)| **f)
-        .map(|(_, range)| range.len())
-        .sum();
-    let message = get(err, "message").as_string().unwrap_or_default();
-    let note = format!("{message} ({done} of {total} {noun} were looked up before this failure)");
-    set(err, "message", &note.into());
-    err.clone()
-}
-
-/// Fetches one page of a migration chunk and tallies its results. Returns the page, its
-/// results, and the params of the chunk's next page; after the chunk's last page the results
-/// also hold an entry for each of the chunk's values Confluence did not answer for, shaped as
-/// Confluence answers an unknown value (`accountId: null`).
+/// Fetches one page of a migration chunk and hands its answers to the core's [`Migration`].
+/// Returns the page, its results, and the chunk's next page; after the chunk's last page the
+/// results also hold an entry for each of the chunk's values Confluence did not answer for,
+/// shaped as Confluence answers an unknown value (`accountId: null`).
 pub(crate) async fn migration_page(
     inner: &Inner,
-    plan: &MigrationPlan,
-    tally: &RefCell<MigrationTally>,
-    chunk: usize,
-    params: GetBulkUserMigrationParams,
+    migration: &RefCell<Migration>,
+    page: &MigrationPage,
     signal: Option<&AbortSignal>,
-) -> Result<(JsValue, Array, Option<GetBulkUserMigrationParams>), JsValue> {
-    use crate::PagedEndpoint;
-    let request = inner.request_for(&params)?;
-    let page = inner
-        .execute(Op::of::<GetBulkUserMigrationParams>(), request, signal)
-        .await?;
-    let results: Array = get(&page, "results").unchecked_into();
-    {
-        let mut tally = tally.borrow_mut();
-        for entry in results.iter() {
-            let has_account_id = get(&entry, "accountId")
-                .as_string()
-                .is_some_and(|id| !id.is_empty());
-            tally.answer(
-                get(&entry, plan.field).as_string().as_deref(),
-                has_account_id,
-            );
-        }
+) -> Result<(JsValue, Array, Option<MigrationPage>), JsValue> {
+    let op = Op::of::<GetBulkUserMigrationParams>();
+    let fetched = inner.execute(op, page.request.clone(), signal).await?;
+    let results: Array = get(&fetched, "results").unchecked_into();
+    let field = migration.borrow().field();
+    for entry in results.iter() {
+        let has_account_id = get(&entry, "accountId")
+            .as_string()
+            .is_some_and(|id| !id.is_empty());
+        let echoed = get(&entry, field).as_string();
+        migration
+            .borrow_mut()
+            .answer(echoed.as_deref(), has_account_id);
     }
-    let has_next = !get(&get(&page, "_links"), "next").is_undefined();
-    let start = get(&page, "start").as_f64().unwrap_or(0.0) as i32;
-    let size = get(&page, "size").as_f64().unwrap_or(0.0) as i32;
-    let next =
-        crate::next_start(params.start(), start, size, has_next).map(|n| params.with_start(n));
-    if next.is_none() {
-        let range = plan.chunks.get(chunk).cloned().unwrap_or(0..0);
-        for i in tally.borrow().unanswered(range) {
-            let value = JsValue::from_str(&plan.unique[i]);
-            let entry = Object::new();
-            for field in ["username", "key"] {
-                let v = if field == plan.field {
-                    &value
-                } else {
-                    &JsValue::NULL
-                };
-                set(&entry, field, v);
-            }
-            set(&entry, "accountId", &JsValue::NULL);
-            results.push(&entry);
+    let end = migration
+        .borrow_mut()
+        .page_fetched(&inner.settings.config, page, page_info(&fetched))
+        .map_err(|e| inner.refused_for(op.name, e))?;
+    let migration = migration.borrow();
+    for i in end.unanswered {
+        let value = JsValue::from_str(migration.value(i));
+        let entry = Object::new();
+        for name in ["username", "key"] {
+            let v = if name == field {
+                &value
+            } else {
+                &JsValue::NULL
+            };
+            set(&entry, name, v);
         }
+        set(&entry, "accountId", &JsValue::NULL);
+        results.push(&entry);
     }
-    Ok((page, results, next))
+    Ok((fetched, results, end.next))
 }
 
-/// `getBulkUserMigration`: any number of values, split by URL length into chunks of at most
-/// 200, `concurrency` chunks at a time, each chunk's pages followed; one result in input order
-/// with `notFound` naming the values that have no account id.
+/// What a fetched page says of the next one.
+pub(crate) fn page_info(page: &JsValue) -> PageInfo {
+    PageInfo {
+        start: get(page, "start").as_f64().unwrap_or(0.0) as i32,
+        size: get(page, "size").as_f64().unwrap_or(0.0) as i32,
+        has_next: !get(&get(page, "_links"), "next").is_undefined(),
+    }
+}
+
+/// `getBulkUserMigration`: the core's [`Migration`] plans the chunks; this follows each chunk's
+/// pages, `concurrency` chunks at a time, and builds one result in input order with `notFound`
+/// naming the values that have no account id.
 pub(crate) async fn run_migration(
     inner: Rc<Inner>,
     prepared: Result<(GetBulkUserMigrationParams, Option<AbortSignal>), JsValue>,
 ) -> Result<JsValue, JsValue> {
+    const OPERATION: &str = GetBulkUserMigrationParams::OPERATION;
     let (params, signal) = prepared?;
-    let plan = Rc::new(inner.plan_migration(&params, false)?);
-    let tally = Rc::new(RefCell::new(MigrationTally::new(&plan)));
-    let jobs = (0..plan.chunks.len())
-        .map(|chunk| {
-            let (inner, plan, tally, signal) = (
-                Rc::clone(&inner),
-                Rc::clone(&plan),
-                Rc::clone(&tally),
-                signal.clone(),
-            );
+    let migration = Migration::new(
+        &inner.settings.config,
+        &params,
+        false,
+        inner.settings.concurrency,
+    )
+    .map_err(|e| inner.refused_for(OPERATION, e))?;
+    let fan = Rc::new(RefCell::new(migration.fan_out.clone()));
+    let noun = migration.noun();
+    let migration = Rc::new(RefCell::new(migration));
+    let job = {
+        let (inner, migration) = (Rc::clone(&inner), Rc::clone(&migration));
+        move |chunk: usize| {
+            let (inner, migration, signal) =
+                (Rc::clone(&inner), Rc::clone(&migration), signal.clone());
             Box::pin(async move {
-                let mut next = plan.chunk_params(chunk);
-                let mut first = None;
+                let first = migration
+                    .borrow()
+                    .first_page(&inner.settings.config, chunk)
+                    .transpose()
+                    .map_err(|e| inner.refused_for(OPERATION, e))?;
+                let mut next = first;
+                let mut first_page = None;
                 let items = Array::new();
-                while let Some(params) = next {
-                    let (page, results, following) =
-                        migration_page(&inner, &plan, &tally, chunk, params, signal.as_ref())
-                            .await?;
-                    first.get_or_insert(page);
+                while let Some(page) = next {
+                    let (fetched, results, following) =
+                        migration_page(&inner, &migration, &page, signal.as_ref()).await?;
+                    first_page.get_or_insert(fetched);
                     for entry in results.iter() {
                         items.push(&entry);
                     }
                     next = following;
                 }
-                Ok((first, items))
+                Ok((first_page, items))
             }) as Job<_>
-        })
-        .collect();
-    let chunks: Vec<(Option<JsValue>, Array)> = fan_out(inner.settings.concurrency, jobs)
-        .await
-        .map_err(|(err, finished)| {
-            if plan.chunks.len() == 1 {
-                return err;
-            }
-            note_progress(
-                &err,
-                &finished,
-                &plan.chunks,
-                plan.unique.len(),
-                plan.noun(),
-            )
-        })?;
+        }
+    };
+    let chunks: Vec<(Option<JsValue>, Array)> = fan_out(&fan, job, noun).await?;
 
     let results = Array::new();
     let mut links = None;
@@ -888,17 +913,16 @@ pub(crate) async fn run_migration(
         .map(|l| Object::assign(&Object::new(), l.unchecked_ref()))
         .unwrap_or_default();
     let _ = js_sys::Reflect::delete_property(&links, &JsValue::from_str("next"));
-    let not_found: Array = tally
-        .borrow()
+    let migration = migration.borrow();
+    let not_found: Array = migration
         .not_found()
         .into_iter()
-        .map(|i| JsValue::from_str(&plan.unique[i]))
+        .map(|i| JsValue::from_str(migration.value(i)))
         .collect();
     let out = Object::new();
     set(&out, "results", &results);
-    set(&out, "start", &JsValue::from(params.start.unwrap_or(0)));
-    let limit = params.limit.map_or(plan.unique.len() as f64, f64::from);
-    set(&out, "limit", &JsValue::from(limit));
+    set(&out, "start", &JsValue::from(migration.start()));
+    set(&out, "limit", &JsValue::from(migration.limit()));
     set(&out, "size", &JsValue::from(results.length()));
     set(&out, "_links", &links);
     set(&out, "notFound", &not_found);

@@ -1,5 +1,8 @@
-//! The WebAssembly skin: the `ConfluenceClient` JS class. It converts JS values to the core's
-//! params, calls `fetch`, and hands the bytes to the core; every decision is the core's.
+//! The WebAssembly skin: the `ConfluenceClient` JS class. It reads JS values into the core's
+//! params and options, and performs the steps of the core's call driver (`crate::driver`):
+//! asks for a token, calls `fetch`, sleeps, races the caller's `AbortSignal`, calls the hooks,
+//! and turns the result into JS values. Retries, timeouts, fan-out, merge and paging are the
+//! driver's decisions.
 
 mod call;
 mod error;
@@ -20,7 +23,7 @@ use crate::{
     GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
     GetPrivacyUnsafeUserEmailParams, GetUserParams, MAX_CREDENTIAL_LEN,
 };
-use call::{run_bulk, BulkShape, Inner, Op};
+use call::{run_bulk, BulkOp, BulkShape, Inner, Op};
 
 // Hand-written TypeScript: the merged migration result is built as a JS object in
 // `call::run_migration`, Confluence's page shape plus one field, which no Rust type models.
@@ -171,8 +174,8 @@ impl ConfluenceClient {
 
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {
         // Read now, not when the future first runs (a microtask later).
-        let prepared = self.inner.prepare::<E>(&params, &options);
-        promise(run_bulk::<E>(Rc::clone(&self.inner), prepared))
+        let planned = call::plan_bulk::<E>(&self.inner, &params, &options);
+        promise(run_bulk(Rc::clone(&self.inner), BulkOp::of::<E>(), planned))
     }
 
     /// Gets a user by account id (`GET /wiki/rest/api/user`).

@@ -9,12 +9,10 @@ use js_sys::{Array, Object, Promise, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::call::{migration_page, Inner, Op};
+use super::call::{migration_page, page_info, Inner, Op};
 use super::js::{get, promise, set};
-use crate::{
-    next_start, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams, MigrationPlan,
-    MigrationTally, PagedEndpoint,
-};
+use crate::driver::{GroupWalk, Migration, MigrationPage};
+use crate::{Endpoint, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams};
 
 struct State<W> {
     inner: Rc<Inner>,
@@ -43,31 +41,32 @@ trait Walk: Sized + 'static {
     ) -> Result<(Array, Option<Self>), JsValue>;
 }
 
-impl Walk for GetGroupMembershipsForUserParams {
+/// Where a group-membership iteration stands: the core's walk.
+struct GroupPages(GroupWalk);
+
+impl Walk for GroupPages {
     async fn step(
         self,
         inner: Rc<Inner>,
         signal: Option<AbortSignal>,
     ) -> Result<(Array, Option<Self>), JsValue> {
-        let request = inner.request_for(&self)?;
-        let page = inner
-            .execute(Op::of::<Self>(), request, signal.as_ref())
-            .await?;
+        let GroupPages(mut walk) = self;
+        let op = Op::of::<GetGroupMembershipsForUserParams>();
+        let Some(request) = walk.next_request(&inner.settings.config) else {
+            return Ok((Array::new(), None));
+        };
+        let request = request.map_err(|e| inner.refused_for(op.name, e))?;
+        let page = inner.execute(op, request, signal.as_ref()).await?;
+        walk.page(page_info(&page));
         let results: Array = get(&page, "results").unchecked_into();
-        let has_next = !get(&get(&page, "_links"), "next").is_undefined();
-        let start = get(&page, "start").as_f64().unwrap_or(0.0) as i32;
-        let size = get(&page, "size").as_f64().unwrap_or(0.0) as i32;
-        let next = next_start(self.start(), start, size, has_next).map(|n| self.with_start(n));
-        Ok((results, next))
+        Ok((results, (!walk.is_over()).then_some(GroupPages(walk))))
     }
 }
 
-/// Where a migration iteration stands: which chunk, and the params of its next page.
+/// Where a migration iteration stands: the core's plan and tally, and the page to fetch next.
 struct MigrationWalk {
-    plan: Rc<MigrationPlan>,
-    tally: Rc<RefCell<MigrationTally>>,
-    chunk: usize,
-    params: GetBulkUserMigrationParams,
+    migration: Rc<RefCell<Migration>>,
+    page: MigrationPage,
 }
 
 impl Walk for MigrationWalk {
@@ -76,25 +75,15 @@ impl Walk for MigrationWalk {
         inner: Rc<Inner>,
         signal: Option<AbortSignal>,
     ) -> Result<(Array, Option<Self>), JsValue> {
-        let MigrationWalk {
-            plan,
-            tally,
-            chunk,
-            params,
-        } = self;
+        let MigrationWalk { migration, page } = self;
         let (_, results, following) =
-            migration_page(&inner, &plan, &tally, chunk, params, signal.as_ref()).await?;
-        // The chunk's next page, else the next chunk's first.
-        let (chunk, params) = match following {
-            Some(params) => (chunk, Some(params)),
-            None => (chunk + 1, plan.chunk_params(chunk + 1)),
-        };
-        let next = params.map(|params| MigrationWalk {
-            plan,
-            tally,
-            chunk,
-            params,
-        });
+            migration_page(&inner, &migration, &page, signal.as_ref()).await?;
+        let next = migration
+            .borrow()
+            .walk_next(&inner.settings.config, &page, following)
+            .transpose()
+            .map_err(|e| inner.refused_for(GetBulkUserMigrationParams::OPERATION, e))?;
+        let next = next.map(|page| MigrationWalk { migration, page });
         Ok((results, next))
     }
 }
@@ -176,7 +165,7 @@ export interface MigratedUserPages { [Symbol.asyncIterator](): MigratedUserPages
 
 /// Every group a user belongs to, page after page: `for await (const group of pages)`.
 #[wasm_bindgen]
-pub struct GroupMembershipPages(Pages<GetGroupMembershipsForUserParams>);
+pub struct GroupMembershipPages(Pages<GroupPages>);
 
 #[wasm_bindgen]
 impl GroupMembershipPages {
@@ -218,10 +207,11 @@ pub(crate) fn group_pages(
     options: &JsValue,
 ) -> Result<GroupMembershipPages, JsValue> {
     let (params, signal) = inner.prepare::<GetGroupMembershipsForUserParams>(params, options)?;
-    inner.request_for(&params)?;
+    let walk = GroupWalk::new(&inner.settings.config, params)
+        .map_err(|e| inner.refused_for(GetGroupMembershipsForUserParams::OPERATION, e))?;
     Ok(GroupMembershipPages(Pages::new(
         inner,
-        Some(params),
+        Some(GroupPages(walk)),
         signal,
     )))
 }
@@ -233,15 +223,17 @@ pub(crate) fn migration_pages(
     params: &JsValue,
     options: &JsValue,
 ) -> Result<MigratedUserPages, JsValue> {
+    const OPERATION: &str = GetBulkUserMigrationParams::OPERATION;
     let (params, signal) = inner.prepare::<GetBulkUserMigrationParams>(params, options)?;
-    let plan = Rc::new(inner.plan_migration(&params, true)?);
-    let tally = Rc::new(RefCell::new(MigrationTally::new(&plan)));
-    let first = plan.chunk_params(0).map(|params| MigrationWalk {
-        plan: Rc::clone(&plan),
-        tally,
-        chunk: 0,
-        params,
-    });
+    let config = &inner.settings.config;
+    let migration = Migration::new(config, &params, true, inner.settings.concurrency)
+        .map_err(|e| inner.refused_for(OPERATION, e))?;
+    let first = migration
+        .first_page(config, 0)
+        .transpose()
+        .map_err(|e| inner.refused_for(OPERATION, e))?;
+    let migration = Rc::new(RefCell::new(migration));
+    let first = first.map(|page| MigrationWalk { migration, page });
     Ok(MigratedUserPages(Pages::new(inner, first, signal)))
 }
 
