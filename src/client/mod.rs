@@ -511,28 +511,23 @@ impl Client {
             self.run::<GetBulkUserMigrationParams>(page.request.clone())?;
         let mut migration = lock(state);
         let field = migration.field();
-        let answers: Vec<(Option<&str>, bool)> = fetched
-            .results
-            .iter()
-            .map(|user| {
-                let echoed = if field == "key" {
-                    user.key.as_deref()
-                } else {
-                    user.username.as_deref()
-                };
-                let has_id = user.account_id.as_ref().is_some_and(|id| !id.0.is_empty());
-                (echoed, has_id)
-            })
-            .collect();
+        for user in &fetched.results {
+            let echoed = if field == "key" {
+                user.key.as_deref()
+            } else {
+                user.username.as_deref()
+            };
+            let has_id = user.account_id.as_ref().is_some_and(|id| !id.0.is_empty());
+            migration.answer(echoed, has_id);
+        }
         let info = PageInfo {
             start: fetched.start,
             size: fetched.size,
             has_next: fetched.links.get("next").is_some(),
         };
         let end = migration
-            .page_fetched(&self.config, page, info, &answers)
+            .page_fetched(&self.config, page, info)
             .map_err(|e| CallError::refused(GetBulkUserMigrationParams::OPERATION, e))?;
-        drop(answers);
         Ok((fetched, end))
     }
 
@@ -655,14 +650,10 @@ impl Client {
             // Each report before the step that follows it, as the driver asks.
             self.report(&mut call, operation, &url);
             step = match step {
-                Step::Send {
-                    request,
-                    timeout_ms,
-                    ..
-                } => {
+                Step::Send { timeout_ms, .. } => {
                     let timeout = timeout_ms.map(|ms| Duration::from_millis(u64::from(ms)));
                     let sent_at = Instant::now();
-                    match self.transport.send(&request, timeout) {
+                    match self.transport.send(call.request(), timeout) {
                         Ok(response) => {
                             let input = Input::Response(crate::driver::Response {
                                 status: response.status,
@@ -706,6 +697,15 @@ impl Client {
                     &redact,
                 ),
                 Step::Done(done) => return self.finish(operation, url, done, None),
+                // Only an input after `Done` gives this, and the loop ends at `Done`.
+                Step::Over => {
+                    let ended = Ended {
+                        url,
+                        attempts: call.attempts(),
+                        retry_after_ms: None,
+                    };
+                    return Err(self.failed(operation, ended, no_response(), None));
+                }
             };
         }
     }
@@ -747,9 +747,7 @@ impl Client {
             }
             (End::Failed { error, .. }, _) => error,
             // The driver ends with Success or Http only on the response just fed to it.
-            (End::Success | End::Http { .. }, None) => Error::Network {
-                message: "the call ended without a response".to_owned(),
-            },
+            (End::Success | End::Http { .. }, None) => no_response(),
         };
         Err(self.failed(operation, ended, error, None))
     }
@@ -790,6 +788,14 @@ impl Client {
             },
             other => other,
         }
+    }
+}
+
+/// The error of a driver ending that needs a response when none came (which the driver does
+/// not do: an error rather than a panic all the same).
+fn no_response() -> Error {
+    Error::Network {
+        message: "the call ended without a response".to_owned(),
     }
 }
 
@@ -900,11 +906,13 @@ trait Merge: Sized {
 /// The records the driver picks, moved out of the chunks' record lists.
 fn pick<R>(chunks: Vec<Vec<R>>, id: impl Fn(&R) -> Option<&str>, bulk: &BulkCall) -> Vec<R> {
     let picks = {
-        let ids: Vec<Vec<Option<&str>>> = chunks
-            .iter()
-            .map(|records| records.iter().map(&id).collect())
-            .collect();
-        bulk.merge(&ids)
+        let mut merge = bulk.merge();
+        for (chunk, records) in chunks.iter().enumerate() {
+            for (index, record) in records.iter().enumerate() {
+                merge.record(chunk, index, id(record));
+            }
+        }
+        merge.finish()
     };
     let mut slots: Vec<Vec<Option<R>>> = chunks
         .into_iter()
