@@ -27,8 +27,11 @@ step() {  # step NAME COMMAND...: runs it, keeps its output for the totals, stop
 
 step fmt cargo fmt --all -- --check
 step clippy-native cargo clippy --all-targets -- -D warnings
+# The native client (cargo feature `client`) has its own code paths: lint them too.
+step clippy-native-client cargo clippy --all-targets --features client -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-step rust-native cargo test
+# With the native client: its tests start the fake Confluence with node (ensure_base_tools above).
+step rust-native cargo test --features client
 # The property suite (over a million generated cases) runs optimised to fit the CI budget.
 step rust-properties cargo test --release --test properties
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner

@@ -44,6 +44,8 @@
 #![deny(missing_docs)]
 
 mod bulk;
+#[cfg(all(feature = "client", not(target_arch = "wasm32")))]
+mod client;
 mod config;
 pub mod driver;
 mod encode;
@@ -70,6 +72,15 @@ pub use wasm::{is_confluence_error, ConfluenceClient};
 pub use bulk::{
     plan_bulk, plan_migration, BulkPlan, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
     MIGRATION_CHUNK_MAX,
+};
+// The README's Rust sample compiles: rustdoc runs its `rust` blocks as doctests of the feature.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeSamples;
+#[cfg(all(feature = "client", not(target_arch = "wasm32")))]
+pub use client::{
+    CallError, Client, ClientBuilder, HookEvent, MigrationResult, Pages, DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES, MAX_WAIT_MS,
 };
 pub use config::{bearer_authorization, Auth, ClientConfig, Request, MAX_CREDENTIAL_LEN};
 pub use endpoints::*;
