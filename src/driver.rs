@@ -783,9 +783,10 @@ impl Migration {
     }
 
     /// Records one result of a fetched page: the value it echoes (its `key` or `username`
-    /// field) and whether it has a non-empty account id.
-    pub fn answer(&mut self, echoed: Option<&str>, has_account_id: bool) {
-        self.tally.answer(echoed, has_account_id);
+    /// field) and its `accountId` (an empty one counts as none).
+    pub fn answer(&mut self, echoed: Option<&str>, account_id: Option<&str>) {
+        self.tally
+            .answer(echoed, account_id.is_some_and(|id| !id.is_empty()));
     }
 
     /// Ends a fetched page, once each of its results has been given to [`Migration::answer`].

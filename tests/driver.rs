@@ -968,8 +968,13 @@ fn a_group_walk_follows_start_plus_size_while_a_next_link_exists() {
 /// Gives `m` each answer of a page.
 fn answer_all<'a>(m: &'a mut Migration, answers: &[(Option<&str>, bool)]) -> &'a mut Migration {
     for (echoed, has_account_id) in answers {
-        m.answer(*echoed, *has_account_id);
+        m.answer(
+            *echoed,
+            has_account_id.then_some("5b10ac8d82e05b22cc7d4ef5"),
+        );
     }
+    // Answers that count for no value: an empty account id, and an echo nobody asked for.
+    m.answer(Some("stranger"), Some(""));
     m
 }
 
@@ -1056,6 +1061,11 @@ fn a_migration_window_and_refusals() {
     let m = Migration::new(&config, &params, false, 4).unwrap();
     assert_eq!((m.value(0), m.value(1), m.value(2)), ("b", "c", ""));
     assert_eq!((m.start(), m.limit()), (1, 2.0));
+    // An empty account id is no account id.
+    let mut m = Migration::new(&config, &usernames(&["a", "b", "c"]), false, 4).unwrap();
+    m.answer(Some("a"), Some(""));
+    m.answer(Some("b"), Some("5b10ac8d82e05b22cc7d4ef5"));
+    assert_eq!(m.not_found(), [0, 2], "a: empty id; c: never answered");
     let err =
         Migration::new(&config, &GetBulkUserMigrationParams::default(), false, 4).unwrap_err();
     assert_eq!(

@@ -809,13 +809,11 @@ pub(crate) async fn migration_page(
     let results: Array = get(&fetched, "results").unchecked_into();
     let field = migration.borrow().field();
     for entry in results.iter() {
-        let has_account_id = get(&entry, "accountId")
-            .as_string()
-            .is_some_and(|id| !id.is_empty());
         let echoed = get(&entry, field).as_string();
+        let account_id = get(&entry, "accountId").as_string();
         migration
             .borrow_mut()
-            .answer(echoed.as_deref(), has_account_id);
+            .answer(echoed.as_deref(), account_id.as_deref());
     }
     let end = migration
         .borrow_mut()
