@@ -517,8 +517,7 @@ impl Client {
             } else {
                 user.username.as_deref()
             };
-            let has_id = user.account_id.as_ref().is_some_and(|id| !id.0.is_empty());
-            migration.answer(echoed, has_id);
+            migration.answer(echoed, user.account_id.as_ref().map(|id| id.0.as_str()));
         }
         let info = PageInfo {
             start: fetched.start,
