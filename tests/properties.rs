@@ -16,11 +16,13 @@ mod oracle;
 #[path = "properties/strategies.rs"]
 mod strategies;
 
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use confluence_users::models::AccountId;
+use confluence_users::schema::Shape;
 use confluence_users::{
     decode_response, parse_error, parse_error_redacted, plan_bulk, validate_response,
     AnonymousExpand, Auth, BulkExpand, ClientConfig, Endpoint, Error, ErrorKind,
@@ -31,6 +33,7 @@ use confluence_users::{
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{FileFailurePersistence, TestCaseResult, TestRunner};
 use serde::Serialize;
 use serde_json::Value;
@@ -262,6 +265,66 @@ fn decoders_on_arbitrary_bytes() {
         (arbitrary_body(), status(), content_type()),
         |(body, status, ct)| check_all_decoders(status, ct.as_deref(), &body).map(drop),
     );
+}
+
+/// Every field of every body's schema, as `results[].profilePicture.width`.
+fn declared_fields(shape: &'static Shape, at: &str, out: &mut BTreeSet<String>) {
+    match shape {
+        Shape::Nullable(inner) => declared_fields(inner, at, out),
+        Shape::Array(item) => declared_fields(item, &format!("{at}[]"), out),
+        Shape::Object(object) => {
+            for field in object.fields {
+                let path = format!("{at}.{}", field.name);
+                out.insert(path.clone());
+                declared_fields(&field.shape, &path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes from `missing` the declared fields `value` holds.
+fn seen_fields(shape: &'static Shape, value: &Value, at: &str, missing: &mut BTreeSet<String>) {
+    match (shape, value) {
+        (Shape::Nullable(inner), _) => seen_fields(inner, value, at, missing),
+        (Shape::Array(item), Value::Array(items)) => {
+            for v in items {
+                seen_fields(item, v, &format!("{at}[]"), missing);
+            }
+        }
+        (Shape::Object(object), Value::Object(map)) => {
+            for field in object.fields {
+                if let Some(v) = map.get(field.name) {
+                    let path = format!("{at}.{}", field.name);
+                    missing.remove(&path);
+                    seen_fields(&field.shape, v, &path, missing);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The generator walks the models' schema, so every field a model declares, at any depth,
+/// turns up in the bodies the decoders are given (seen without the unknown fields the other
+/// noise levels add, which may borrow a declared name).
+#[test]
+fn generated_bodies_hold_every_declared_field() {
+    let mut runner = TestRunner::deterministic();
+    for shape in BODIES {
+        let mut missing = BTreeSet::new();
+        declared_fields(shape, "", &mut missing);
+        assert!(missing.len() > 1, "{shape:?}");
+        let strategy = shaped(shape, Noise::Bare);
+        for _ in 0..2_000 {
+            let body = strategy.new_tree(&mut runner).expect("a tree").current();
+            seen_fields(shape, &body, "", &mut missing);
+            if missing.is_empty() {
+                break;
+            }
+        }
+        assert!(missing.is_empty(), "never generated: {missing:?}");
+    }
 }
 
 #[test]

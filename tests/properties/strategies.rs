@@ -482,11 +482,13 @@ pub static ERROR_BODY: Shape = Shape::Object(&object(
 ));
 
 /// How often a generated node is wrong: `Clean` bodies mostly decode, `Noisy` ones mostly fail
-/// somewhere deep.
+/// somewhere deep. `Bare` ones are never wrong and hold no unknown field, so that a test can
+/// see which declared fields the walk itself produces.
 #[derive(Clone, Copy, Debug)]
 pub enum Noise {
     Clean,
     Noisy,
+    Bare,
 }
 
 /// A tree of the given shape, each node replaced by `null` or a wild value now and then, each
@@ -494,7 +496,7 @@ pub enum Noise {
 /// ones, on an object that keeps them, of any depth).
 pub fn shaped(shape: &'static Shape, noise: Noise) -> BoxedStrategy<Value> {
     let (right_weight, presence) = match noise {
-        Noise::Clean => (400, 0.97),
+        Noise::Clean | Noise::Bare => (400, 0.97),
         Noise::Noisy => (25, 0.85),
     };
     let right: BoxedStrategy<Value> = match shape {
@@ -539,10 +541,14 @@ pub fn shaped(shape: &'static Shape, noise: Noise) -> BoxedStrategy<Value> {
             } else {
                 leaf()
             };
-            let extra = prop_oneof![
-                6 => Just(Vec::new()),
-                1 => vec((key(), unknown_value), 1..3),
-            ];
+            let extra = match noise {
+                Noise::Bare => Just(Vec::new()).boxed(),
+                _ => prop_oneof![
+                    6 => Just(Vec::new()),
+                    1 => vec((key(), unknown_value), 1..3),
+                ]
+                .boxed(),
+            };
             (fields, extra)
                 .prop_map(|(fields, extra)| {
                     let mut object = Map::from_iter(fields.into_iter().flatten());
@@ -580,6 +586,9 @@ pub fn shaped(shape: &'static Shape, noise: Noise) -> BoxedStrategy<Value> {
         .prop_map(|e| Value::Object(Map::from_iter(e)))
         .boxed(),
     };
+    if let Noise::Bare = noise {
+        return right;
+    }
     prop_oneof![
         right_weight => right,
         1 => Just(Value::Null),
