@@ -47,6 +47,7 @@ mod endpoints;
 mod error;
 pub mod models;
 mod paging;
+pub mod ratelimit;
 mod redact;
 mod response;
 mod retry;
