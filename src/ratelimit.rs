@@ -338,7 +338,12 @@ impl Governor {
             if status != 503 {
                 self.streak = 0;
                 let max = self.config.max_in_flight;
-                self.limit = next_limit(self.limit, max, pressure(headers, max));
+                let pressure = pressure(headers, max);
+                // Answers to requests sent before a pause, arriving during it, say nothing about
+                // the quota after it: they may lower the cap but not raise it.
+                if now_ms >= self.paused_until || pressure == Pressure::Near {
+                    self.limit = next_limit(self.limit, max, pressure);
+                }
             }
             return None;
         };
@@ -471,6 +476,12 @@ mod tests {
             })
         );
         g.release(slot);
+        // Seven answers to requests sent before the stop, arriving during the pause: the cap
+        // stays at the resume cap.
+        for _ in 0..7 {
+            g.observe(T0 + 100, 200, &headers());
+        }
+        assert_eq!(g.snapshot(T0 + 100).concurrency, 2);
         let mut tickets: Vec<Ticket> = (0..20).map(|_| g.enqueue()).collect();
         for now in [T0 + 10, T0 + 1000, T0 + 2009] {
             let t = tickets.remove(0);

@@ -16,7 +16,7 @@ use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Pa
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{get, promise, read, resolve, set};
 use super::json_parse;
-use super::options::{call_signal, Settings, MAX_TIMER_MS};
+use super::options::{call_signal, Settings};
 use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::response::validate_decoded_body;
@@ -206,6 +206,8 @@ enum Attempt {
 
 pub(crate) struct Inner {
     pub settings: Settings,
+    /// The client-wide admission queue, pause and cap (issue 11).
+    pub gate: super::gate::Gate,
     /// The last [`RECENT_TOKENS`] distinct tokens the token function returned, newest last:
     /// a later call's error may echo one (a server or proxy that caches what it saw).
     pub recent_tokens: RefCell<Vec<String>>,
@@ -334,7 +336,13 @@ impl Inner {
             return Err(self.error(&ctx, &Error::Aborted));
         }
         let hooks = &self.settings.hooks;
+        // The backoff before the next attempt, waited out by the client-wide gate together with
+        // any pause and the queue for a slot.
+        let mut delay_ms = None;
         loop {
+            let max_wait_ms = self.settings.retry.max_delay_ms;
+            let permit = (self.gate.acquire(signal, max_wait_ms, delay_ms).await)
+                .map_err(|held| super::gate::held_error(&self.settings.config, &mut ctx, held))?;
             let mut attempt_request = std::borrow::Cow::Borrowed(&request);
             // With a token function, each attempt asks it for the current token, so a token
             // refreshed during a backoff wait is the one the retry sends.
@@ -380,6 +388,10 @@ impl Inner {
             {
                 Attempt::Aborted => return Err(self.error(&ctx, &Error::Aborted)),
                 Attempt::Response(response) => {
+                    let on_rate_limit = &hooks.on_rate_limit;
+                    let redact = |s: &str| self.redact(&ctx, s);
+                    self.gate
+                        .observe(&response, on_rate_limit, op.name, &url, &redact);
                     call_hook(
                         &hooks.on_response,
                         &ResponseInfo {
@@ -430,6 +442,7 @@ impl Inner {
                 Some(Error::Timeout { .. }) => "timeout",
                 Some(_) => "network",
             };
+            drop(permit);
             call_hook(
                 &hooks.on_retry,
                 &RetryInfo {
@@ -443,9 +456,7 @@ impl Inner {
                 },
                 &|s| self.redact(&ctx, s),
             );
-            if self.sleep(retry_after, signal).await.is_err() {
-                return Err(self.error(&ctx, &Error::Aborted));
-            }
+            delay_ms = Some(retry_after);
         }
     }
 
@@ -466,7 +477,6 @@ impl Inner {
             request,
             &controller.signal(),
             &interrupt,
-            self.settings.hooks.on_response.is_some(),
         )
         .await
         {
@@ -511,15 +521,6 @@ impl Inner {
             js_sys::Date::now() as u64,
             js_sys::Math::random(),
         )
-    }
-
-    /// Waits `ms`, or fails at once when the caller's signal aborts.
-    async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
-        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None, true);
-        match interrupt.wait().await {
-            Fired::Timer => Ok(()),
-            Fired::Aborted => Err(()),
-        }
     }
 
     /// Turns the final response into the result: the validated body, or the error.

@@ -3,6 +3,7 @@
 
 mod call;
 mod error;
+mod gate;
 mod interrupt;
 mod js;
 mod options;
@@ -155,10 +156,23 @@ impl ConfluenceClient {
         })?;
         Ok(ConfluenceClient {
             inner: Rc::new(Inner {
+                gate: gate::Gate::new(settings.governor()),
                 settings,
                 recent_tokens: Default::default(),
             }),
         })
+    }
+
+    /// The client's rate-limit telemetry: the quota as the last responses told it, the time
+    /// until the current pause ends, and totals since the client was made.
+    ///
+    /// ```ts
+    /// const { remaining, limit, pausedForMs, requests, rateLimited } = client.rateLimit;
+    /// if (pausedForMs > 0) console.log(`rate limited: resuming in ${pausedForMs} ms`);
+    /// ```
+    #[wasm_bindgen(getter = rateLimit, unchecked_return_type = "RateLimitSnapshot")]
+    pub fn rate_limit(&self) -> JsValue {
+        self.inner.gate.snapshot()
     }
 
     fn call<E>(&self, params: JsValue, options: JsValue) -> Promise

@@ -37,6 +37,8 @@ export interface ClientHooks {
   onRequest?(info: RequestInfo): void;
   onResponse?(info: ResponseInfo): void;
   onRetry?(info: RetryInfo): void;
+  /** Called once per client-wide pause (a 429, or a 503 with `Retry-After`): every request of the client waits until `info.until`. */
+  onRateLimit?(info: RateLimitInfo): void;
 }
 "#;
 
@@ -97,6 +99,21 @@ pub struct ClientOptions {
     /// The transport; defaults to the global `fetch`.
     #[tsify(optional, type = "FetchLike")]
     pub fetch: Fetch,
+    // Issue 11 (rate limits): the options below.
+    /// How many requests the client keeps in flight at most, across all its calls (default 8,
+    /// 1 to 256). Requests beyond it wait, and go out in the order they were asked for. Near the
+    /// rate limit (`X-RateLimit-NearLimit: true`, or `X-RateLimit-Remaining` under a tenth of
+    /// `X-RateLimit-Limit`) the client halves this, and raises it by one per response again
+    /// once the headers clear. After a 429 (or a 503 with `Retry-After`) every request of the
+    /// client waits until `Retry-After` (a 429 without one: `retry.baseDelayMs`, doubling for
+    /// each such 429 in a row, up to `retry.maxDelayMs`), then at most `concurrency` go at
+    /// once at first.
+    ///
+    /// ```ts
+    /// const client = new ConfluenceClient({ baseUrl, auth, maxConcurrentRequests: 4 });
+    /// ```
+    #[tsify(optional, type = "number")]
+    pub max_concurrent_requests: usize,
 }
 
 /// Retry settings (see `ClientOptions.retry`); omitted fields keep their defaults.
@@ -133,6 +150,7 @@ pub(crate) struct Hooks {
     pub on_request: Option<Function>,
     pub on_response: Option<Function>,
     pub on_retry: Option<Function>,
+    pub on_rate_limit: Option<Function>,
 }
 
 /// Everything a client needs, validated.
@@ -142,6 +160,7 @@ pub(crate) struct Settings {
     pub retry: RetryPolicy,
     pub timeout_ms: Option<u32>,
     pub concurrency: usize,
+    pub max_concurrent_requests: usize,
     pub hooks: Hooks,
     /// `auth.token` when it is a function, called before every request.
     pub token_source: Option<Function>,
@@ -170,6 +189,7 @@ impl ClientOptions {
                 "concurrency",
                 "hooks",
                 "fetch",
+                "maxConcurrentRequests",
             ],
         )?;
         let fetch = match optional_function(&r, "fetch")? {
@@ -200,12 +220,13 @@ impl ClientOptions {
                 let h = Reader::new(
                     &value,
                     "options.hooks",
-                    &["onRequest", "onResponse", "onRetry"],
+                    &["onRequest", "onResponse", "onRetry", "onRateLimit"],
                 )?;
                 Hooks {
                     on_request: optional_function(&h, "onRequest")?,
                     on_response: optional_function(&h, "onResponse")?,
                     on_retry: optional_function(&h, "onRetry")?,
+                    on_rate_limit: optional_function(&h, "onRateLimit")?,
                 }
             }
         };
@@ -225,6 +246,7 @@ impl ClientOptions {
             concurrency,
             hooks,
             fetch,
+            max_concurrent_requests: max_concurrent_requests(&r)?,
         })
     }
 }
@@ -303,6 +325,7 @@ impl Settings {
             retry: o.retry,
             timeout_ms: o.timeout,
             concurrency: o.concurrency,
+            max_concurrent_requests: o.max_concurrent_requests,
             hooks: o.hooks,
             token_source,
         })
@@ -383,4 +406,29 @@ pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, Refu
         },
     };
     Ok(options.signal)
+}
+
+// Issue 11 (rate limits): reading its options.
+
+/// `maxConcurrentRequests`: 1 to 256, default 8 (Atlassian's guidance is to keep concurrency
+/// low; 8 is twice a bulk call's default `concurrency`, so two bulk calls run side by side).
+fn max_concurrent_requests(r: &Reader<'_>) -> Result<usize, Refusal> {
+    match r.whole("maxConcurrentRequests", 1.0, 256.0) {
+        Ok(n) => Ok(n.map_or(8, |n| n as usize)),
+        Err(e) if e.cause.is_some() => Err(e),
+        Err(_) => Err("options.maxConcurrentRequests must be a whole number from 1 to 256".into()),
+    }
+}
+
+impl Settings {
+    /// The governor's settings: the cap, the cap right after a pause, and the backoff of a
+    /// 429 without `Retry-After` (the retry policy's, so `retry` tunes both).
+    pub(crate) fn governor(&self) -> crate::ratelimit::GovernorConfig {
+        crate::ratelimit::GovernorConfig {
+            max_in_flight: self.max_concurrent_requests,
+            resume_in_flight: self.concurrency.min(self.max_concurrent_requests),
+            backoff_base_ms: self.retry.base_delay_ms.max(1),
+            backoff_max_ms: self.retry.max_delay_ms.max(1),
+        }
+    }
 }
