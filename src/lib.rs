@@ -41,6 +41,8 @@
 #![deny(missing_docs)]
 
 mod bulk;
+pub mod cache;
+pub mod coalesce;
 mod config;
 mod encode;
 mod endpoints;
