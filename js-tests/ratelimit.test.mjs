@@ -343,3 +343,197 @@ describe("the CLI's summary line", { concurrency: true }, () => {
     }, { userCount: 2400 });
   });
 });
+
+describe("coalescing (coalesce: true)", { concurrency: true }, () => {
+  /** What getUser gives without coalescing, with the fields only /user has taken out (see the coalesce docs). */
+  function comparable(user) {
+    const { externalCollaborator, _links, ...rest } = user;
+    return { ...rest, self: _links?.self };
+  }
+
+  test("50 getUser calls in one tick send 1 request; each caller gets what its own getUser would have given", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, coalesce: true });
+      const plain = new ConfluenceClient({ baseUrl: fake.url, auth: AUTH });
+      const users = ordinaryUsers(fake).slice(0, 50);
+      const got = await Promise.all(users.map((u) => c.getUser({ accountId: u.accountId })));
+      assert.equal(front.log.length, 1);
+      assert.equal(front.log[0].path, "/wiki/rest/api/user/bulk");
+      assert.equal(front.log[0].ids.length, 50);
+      for (const [i, u] of users.entries()) {
+        const alone = await plain.getUser({ accountId: u.accountId });
+        assert.deepEqual(comparable(got[i]), comparable(alone), u.accountId);
+        assert.equal(got[i].isExternalCollaborator, alone.externalCollaborator);
+      }
+      FIGURES.push(["coalescing: 50 getUser in one tick", `${front.log.length} request`]);
+    });
+  });
+
+  test("450 calls send 3 requests; the same id asked twice is asked once and each caller gets its own copy", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, coalesce: true });
+      const users = ordinaryUsers(fake).slice(0, 450);
+      assert.equal(users.length, 450);
+      const calls = users.map((u) => c.getUser({ accountId: u.accountId }));
+      const twice = [c.getUser({ accountId: users[0].accountId }), c.getUser({ accountId: users[0].accountId })];
+      const got = await Promise.all(calls);
+      const [a, b] = await Promise.all(twice);
+      assert.equal(front.log.length, 3);
+      assert.deepEqual(front.log.map((r) => r.ids.length).sort((x, y) => y - x), [200, 200, 50]);
+      got.forEach((g, i) => assert.equal(g.accountId, users[i].accountId));
+      assert.notEqual(a, b);
+      assert.notEqual(a, got[0]);
+      assert.deepEqual(a, b);
+      FIGURES.push(["coalescing: 450 getUser in one tick", `${front.log.length} requests (${front.log.map((r) => r.ids.length).join(" + ")} ids)`]);
+    }, { userCount: 500 });
+  });
+
+  test("a missing id rejects only its own caller, with getUser's own 404 error", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, coalesce: true });
+      const plain = new ConfluenceClient({ baseUrl: fake.url, auth: AUTH, retry: false });
+      const users = ordinaryUsers(fake).slice(0, 5);
+      const missing = SPECIAL.unknownAccountId;
+      const settled = await Promise.allSettled([...users, { accountId: missing }].map((u) => c.getUser({ accountId: u.accountId })));
+      assert.equal(front.log.length, 1);
+      assert.deepEqual(settled.slice(0, 5).map((s) => s.status), Array(5).fill("fulfilled"));
+      const error = settled[5].reason;
+      const own = await plain.getUser({ accountId: missing }).catch((e) => e);
+      for (const key of ["name", "kind", "status", "message", "operation", "method"]) assert.equal(error[key], own[key], key);
+      assert.equal(error.url, own.url.replace(fake.url, front.url));
+      assert.equal(error.kind, "http");
+      assert.equal(error.status, 404);
+      FIGURES.push(["coalescing: a missing id", JSON.stringify(error.message)]);
+    });
+  });
+
+  test("mixed expand values are grouped by expand set; isExternalCollaborator and calls with a signal go alone", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, coalesce: true });
+      const users = ordinaryUsers(fake).slice(0, 40);
+      const expands = [[], ["operations"], ["personalSpace", "operations"], ["operations", "personalSpace"]];
+      const calls = users.slice(0, 32).map((u, i) => c.getUser({ accountId: u.accountId, expand: expands[i % 4] }));
+      const alone = users.slice(32, 36).map((u) => c.getUser({ accountId: u.accountId, expand: ["isExternalCollaborator"] }));
+      const signalled = users.slice(36).map((u) => c.getUser({ accountId: u.accountId }, { signal: new AbortController().signal }));
+      const got = await Promise.all(calls);
+      await Promise.all([...alone, ...signalled]);
+      const bulk = front.log.filter((r) => r.path.endsWith("/user/bulk"));
+      const single = front.log.filter((r) => r.path.endsWith("/user"));
+      assert.equal(bulk.length, 3, "one bulk lookup per expand set (the last two are the same set)");
+      assert.deepEqual(bulk.map((r) => r.ids.length).sort(), [16, 8, 8].sort());
+      assert.equal(single.length, 8);
+      got.forEach((g, i) => {
+        assert.equal(g.accountId, users[i].accountId);
+        const e = expands[i % 4];
+        assert.equal(Array.isArray(g.operations), e.includes("operations"), `operations of call ${i}`);
+        assert.equal("personalSpace" in g, e.includes("personalSpace"), `personalSpace of call ${i}`);
+      });
+      FIGURES.push(["coalescing: 32 getUser over 4 expand lists (3 sets) + 4 isExternalCollaborator + 4 with a signal", `${bulk.length} bulk requests + ${single.length} /user requests`]);
+    });
+  });
+
+  test("identical requests in flight share one answer; each caller gets its own copy", async () => {
+    await withFront({ delayMs: () => 30 }, async ({ front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, coalesce: true });
+      const got = await Promise.all(Array.from({ length: 5 }, () => c.getCurrentUser()));
+      assert.equal(front.log.length, 1);
+      for (const g of got.slice(1)) {
+        assert.notEqual(g, got[0]);
+        assert.deepEqual(g, got[0]);
+      }
+      await c.getCurrentUser();
+      assert.equal(front.log.length, 2, "an answer is not kept once it is in");
+    });
+  });
+
+  test("coalesce and cache options are checked by the constructor", () => {
+    const base = { baseUrl: "https://x.atlassian.net", auth: AUTH };
+    for (const bad of [1, "yes", { windowMs: -1 }, { windowMs: 10_001 }, { window: 5 }]) {
+      assert.throws(() => new ConfluenceClient({ ...base, coalesce: bad }), (e) => e.kind === "invalidArgument" && /coalesce/.test(e.message), JSON.stringify(bad));
+    }
+    for (const bad of [1, { ttlMs: 0 }, { maxEntries: 0 }, { ttl: 5 }, { ttlMs: 1.5 }]) {
+      assert.throws(() => new ConfluenceClient({ ...base, cache: bad }), (e) => e.kind === "invalidArgument" && /cache/.test(e.message), JSON.stringify(bad));
+    }
+    for (const ok of [true, false, { windowMs: 5 }, {}]) new ConfluenceClient({ ...base, coalesce: ok });
+    for (const ok of [true, false, { ttlMs: 5 }, { maxEntries: 3 }, {}]) new ConfluenceClient({ ...base, cache: ok });
+  });
+});
+
+describe("the user cache (cache: { ttlMs, maxEntries })", { concurrency: true }, () => {
+  test("a second bulk lookup of the same 1,000 ids within the TTL sends no request; after ttlMs it does", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, cache: { ttlMs: 400, maxEntries: 5000 } });
+      const ids = ordinaryUsers(fake).slice(0, 1000).map((u) => u.accountId);
+      const first = await c.getBulkUserLookup({ accountIds: ids });
+      const sentFirst = front.log.length;
+      assert.equal(sentFirst, 5);
+      const second = await c.getBulkUserLookup({ accountIds: ids });
+      assert.equal(front.log.length, sentFirst, "no request within the TTL");
+      assert.deepEqual(second, first);
+      assert.notEqual(second.results[0], first.results[0]);
+      // Changing what a caller got does not change the cache.
+      second.results[0].displayName = "changed";
+      assert.notEqual((await c.getUser({ accountId: ids[0] })).displayName, "changed");
+      assert.equal(front.log.length, sentFirst, "getUser served from the bulk answer's entry");
+      // Part cached, part not: only the rest is asked for.
+      const more = ordinaryUsers(fake).slice(1000, 1010).map((u) => u.accountId);
+      const mixed = await c.getBulkUserLookup({ accountIds: [...ids.slice(0, 10), ...more] });
+      assert.deepEqual(mixed.results.map((u) => u.accountId), [...ids.slice(0, 10), ...more]);
+      assert.equal(front.log.length, sentFirst + 1);
+      assert.deepEqual(front.log.at(-1).ids, more);
+      await new Promise((r) => setTimeout(r, 450));
+      await c.getBulkUserLookup({ accountIds: ids });
+      const sentAfter = front.log.length - sentFirst - 1;
+      assert.equal(sentAfter, 5, "after ttlMs the lookup asks the server again");
+      FIGURES.push(["cache: the same 1,000-id lookup twice (ttlMs 400)", `first ${sentFirst} requests, again within the TTL 0, after the TTL ${sentAfter}`]);
+    }, { userCount: 1100 });
+  });
+
+  test("getUser and getCurrentUser fill it; delete, clear and maxEntries drop entries; emails are never cached", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, cache: { maxEntries: 3 } });
+      const [a, b, d, e] = ordinaryUsers(fake);
+      await c.getUser({ accountId: a.accountId });
+      await c.getUser({ accountId: a.accountId });
+      await c.getUser({ accountId: a.accountId, expand: ["operations"] });
+      assert.equal(front.log.length, 2, "a different expand set is another entry");
+      const me = await c.getCurrentUser();
+      await c.getUser({ accountId: me.accountId });
+      assert.equal(front.log.length, 3, "getUser of the current user served from getCurrentUser's entry");
+      assert.equal(c.cache.size, 3);
+      assert.equal(c.cache, c.cache, "client.cache is one object");
+      assert.equal(c.cache.delete(a.accountId), 2);
+      await c.getUser({ accountId: a.accountId });
+      assert.equal(front.log.length, 4);
+      for (const u of [b, d, e]) await c.getUser({ accountId: u.accountId });
+      assert.equal(c.cache.size, 3, "maxEntries");
+      await c.getUser({ accountId: a.accountId });
+      assert.equal(front.log.length, 8, "the least recently used went");
+      c.cache.clear();
+      assert.equal(c.cache.size, 0);
+      await c.getUser({ accountId: e.accountId });
+      assert.equal(front.log.length, 9);
+      const before = front.log.length;
+      await c.getPrivacyUnsafeUserEmail({ accountId: a.accountId });
+      await c.getPrivacyUnsafeUserEmail({ accountId: a.accountId });
+      await c.getPrivacyUnsafeUserEmailBulk({ accountIds: [a.accountId] });
+      await c.getPrivacyUnsafeUserEmailBulk({ accountIds: [a.accountId] });
+      assert.equal(front.log.length, before + 4, "email lookups are never cached");
+      // Without the option, client.cache is there and empty.
+      const none = new ConfluenceClient({ baseUrl: front.url, auth: AUTH });
+      assert.equal(none.cache.size, 0);
+      assert.equal(none.cache.delete(a.accountId), 0);
+    });
+  });
+
+  test("coalescing and the cache together: a cached user is not asked for again", async () => {
+    await withFront({}, async ({ fake, front }) => {
+      const c = new ConfluenceClient({ baseUrl: front.url, auth: AUTH, coalesce: true, cache: true });
+      const users = ordinaryUsers(fake).slice(0, 30);
+      await Promise.all(users.slice(0, 20).map((u) => c.getUser({ accountId: u.accountId })));
+      await Promise.all(users.map((u) => c.getUser({ accountId: u.accountId })));
+      assert.equal(front.log.length, 2);
+      assert.equal(front.log[1].ids.length, 10);
+    });
+  });
+});

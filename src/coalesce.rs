@@ -28,6 +28,12 @@ pub fn bulk_expand(expand: &[UserExpand]) -> Option<Vec<BulkExpand>> {
         .collect()
 }
 
+/// Whether a `getUser` of this id may go into a bulk lookup: `/user/bulk` takes its ids as one
+/// comma-separated parameter, so an id holding a comma would be split in two.
+pub fn coalescable_id(account_id: &str) -> bool {
+    !account_id.is_empty() && !account_id.contains(',')
+}
+
 /// One bulk lookup standing for several `getUser` calls with the same expands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -135,6 +141,14 @@ mod tests {
         assert_eq!(b[2].callers, vec![5]);
         assert_eq!(b[2].ids, vec![AccountId::from("b")]);
         assert!(batches(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_id_with_a_comma_is_sent_alone() {
+        assert!(coalescable_id("5b10ac8d82e05b22cc7d4ef5"));
+        assert!(coalescable_id("557058:odd &=#+%/ é?ü"));
+        assert!(!coalescable_id("a,b"));
+        assert!(!coalescable_id(""));
     }
 
     #[test]

@@ -208,6 +208,8 @@ pub(crate) struct Inner {
     pub settings: Settings,
     /// The client-wide admission queue, pause and cap (issue 11).
     pub gate: super::gate::Gate,
+    /// Coalescing and the user cache (issue 11).
+    pub sharing: super::coalesce::Sharing,
     /// The last [`RECENT_TOKENS`] distinct tokens the token function returned, newest last:
     /// a later call's error may echo one (a server or proxy that caches what it saw).
     pub recent_tokens: RefCell<Vec<String>>,

@@ -2,6 +2,7 @@
 //! params, calls `fetch`, and hands the bytes to the core; every decision is the core's.
 
 mod call;
+mod coalesce;
 mod error;
 mod gate;
 mod interrupt;
@@ -58,7 +59,7 @@ fn send(
 ) -> Promise {
     promise(async move {
         let (request, signal) = prepared?;
-        inner.execute(op, request, signal.as_ref()).await
+        inner.execute_shared(op, request, signal.as_ref()).await
     })
 }
 
@@ -157,6 +158,7 @@ impl ConfluenceClient {
         Ok(ConfluenceClient {
             inner: Rc::new(Inner {
                 gate: gate::Gate::new(settings.governor()),
+                sharing: coalesce::Sharing::new(settings.coalesce, settings.cache),
                 settings,
                 recent_tokens: Default::default(),
             }),
@@ -173,6 +175,16 @@ impl ConfluenceClient {
     #[wasm_bindgen(getter = rateLimit, unchecked_return_type = "RateLimitSnapshot")]
     pub fn rate_limit(&self) -> JsValue {
         self.inner.gate.snapshot()
+    }
+
+    /// The user cache (see the `cache` option): `clear()`, `delete(accountId)`, `size`.
+    ///
+    /// ```ts
+    /// client.cache.delete(accountId);
+    /// ```
+    #[wasm_bindgen(getter, unchecked_return_type = "ClientCache")]
+    pub fn cache(&self) -> JsValue {
+        coalesce::handle(&self.inner)
     }
 
     fn call<E>(&self, params: JsValue, options: JsValue) -> Promise
@@ -201,7 +213,8 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_param_type = "GetUserParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call::<GetUserParams>(params, options)
+        let prepared = self.inner.prepare::<GetUserParams>(&params, &options);
+        coalesce::get_user(Rc::clone(&self.inner), prepared)
     }
 
     /// Gets the user that anonymous visitors act as (`GET /wiki/rest/api/user/anonymous`).
@@ -230,7 +243,10 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_optional_param_type = "GetCurrentUserParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call::<GetCurrentUserParams>(params, options)
+        let prepared = self
+            .inner
+            .prepare::<GetCurrentUserParams>(&params, &options);
+        coalesce::get_current_user(Rc::clone(&self.inner), prepared)
     }
 
     /// Gets one page of the groups a user belongs to (`GET /wiki/rest/api/user/memberof`).
@@ -267,7 +283,10 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_param_type = "GetBulkUserLookupParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call_bulk::<GetBulkUserLookupParams>(params, options)
+        let prepared = self
+            .inner
+            .prepare::<GetBulkUserLookupParams>(&params, &options);
+        promise(coalesce::bulk_lookup(Rc::clone(&self.inner), prepared))
     }
 
     /// Gets a user's email address whatever their privacy settings

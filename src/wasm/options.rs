@@ -114,6 +114,51 @@ pub struct ClientOptions {
     /// ```
     #[tsify(optional, type = "number")]
     pub max_concurrent_requests: usize,
+    /// Coalescing (default off). With `true` (or `{ windowMs }`), `getUser` calls made within
+    /// one window (default: the same macrotask; `windowMs` waits that many ms more) with the same
+    /// `expand` go out as `/user/bulk` lookups of at most 200 ids each, and identical requests
+    /// in flight at the same time share one. Each caller gets its own copy of its user, or a
+    /// `ConfluenceError` (`kind: "http"`, `status: 404`, "No user found with accountId: ...")
+    /// for an id the bulk answer leaves out. Not coalesced: a call with its own `signal`, and
+    /// `expand: ["isExternalCollaborator"]` (`/user/bulk` does not take it). A coalesced user is
+    /// a `/user/bulk` record: it has no deprecated `externalCollaborator` field (read
+    /// `isExternalCollaborator`) and its `_links` hold only `self`; a failed bulk request rejects
+    /// every `getUser` of its batch with that request's error (`operation: "getBulkUserLookup"`).
+    ///
+    /// ```ts
+    /// const client = new ConfluenceClient({ baseUrl, auth, coalesce: true });
+    /// // One request to /user/bulk, not 50 to /user:
+    /// const users = await Promise.all(mentionIds.map((accountId) => client.getUser({ accountId })));
+    /// ```
+    #[tsify(optional, type = "boolean | { windowMs?: number }")]
+    pub coalesce: Option<u32>,
+    /// A user cache (default off). With `true` (or `{ ttlMs, maxEntries }`; defaults 300000 ms
+    /// and 10000 users), users from `getUser`, `getCurrentUser` and `getBulkUserLookup` are kept
+    /// by account id and expand set; `getUser` and `getBulkUserLookup` serve fresh ones without
+    /// asking the server, and ask only for the rest (a `getBulkUserLookup` with `limit` is
+    /// never served from the cache). Beyond `maxEntries` the least recently used go. Email
+    /// lookups are never cached. Each caller gets its own copy. `client.cache` clears it.
+    ///
+    /// ```ts
+    /// const client = new ConfluenceClient({ baseUrl, auth, cache: { ttlMs: 60_000, maxEntries: 5000 } });
+    /// await client.getBulkUserLookup({ accountIds }); // asks the server
+    /// await client.getBulkUserLookup({ accountIds }); // within a minute: no request
+    /// client.cache.delete(accountIds[0]);
+    /// ```
+    #[tsify(optional, type = "boolean | CacheOptions")]
+    pub cache: Option<crate::cache::CacheConfig>,
+}
+
+/// The user cache's settings (see `ClientOptions.cache`).
+#[derive(tsify::Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheOptions {
+    /// How long a user is served from the cache, in ms (default 300000, at least 1).
+    #[tsify(optional)]
+    pub ttl_ms: Option<u32>,
+    /// The most users kept (default 10000, 1 to 1000000); beyond it the least recently used go.
+    #[tsify(optional)]
+    pub max_entries: Option<u32>,
 }
 
 /// Retry settings (see `ClientOptions.retry`); omitted fields keep their defaults.
@@ -161,6 +206,9 @@ pub(crate) struct Settings {
     pub timeout_ms: Option<u32>,
     pub concurrency: usize,
     pub max_concurrent_requests: usize,
+    /// Coalescing's window in ms, when on.
+    pub coalesce: Option<u32>,
+    pub cache: Option<crate::cache::CacheConfig>,
     pub hooks: Hooks,
     /// `auth.token` when it is a function, called before every request.
     pub token_source: Option<Function>,
@@ -190,6 +238,8 @@ impl ClientOptions {
                 "hooks",
                 "fetch",
                 "maxConcurrentRequests",
+                "coalesce",
+                "cache",
             ],
         )?;
         let fetch = match optional_function(&r, "fetch")? {
@@ -247,6 +297,8 @@ impl ClientOptions {
             hooks,
             fetch,
             max_concurrent_requests: max_concurrent_requests(&r)?,
+            coalesce: coalesce_window(&r)?,
+            cache: cache_config(&r)?,
         })
     }
 }
@@ -326,6 +378,8 @@ impl Settings {
             timeout_ms: o.timeout,
             concurrency: o.concurrency,
             max_concurrent_requests: o.max_concurrent_requests,
+            coalesce: o.coalesce,
+            cache: o.cache,
             hooks: o.hooks,
             token_source,
         })
@@ -431,4 +485,58 @@ impl Settings {
             backoff_max_ms: self.retry.max_delay_ms.max(1),
         }
     }
+}
+
+/// `coalesce`: `true` (window 0: the same macrotask), `false`, or `{ windowMs }` (0 to 10000).
+fn coalesce_window(r: &Reader<'_>) -> Result<Option<u32>, Refusal> {
+    let Some(value) = r.get("coalesce")? else {
+        return Ok(None);
+    };
+    if let Some(on) = value.as_bool() {
+        return Ok(on.then_some(0));
+    }
+    if !value.is_object() {
+        return Err("options.coalesce must be a boolean or { windowMs }".into());
+    }
+    let c = Reader::new(&value, "options.coalesce", &["windowMs"])?;
+    match c.whole("windowMs", 0.0, 10_000.0) {
+        Ok(ms) => Ok(Some(ms.map_or(0, |ms| ms as u32))),
+        Err(e) if e.cause.is_some() => Err(e),
+        Err(_) => {
+            Err("options.coalesce.windowMs must be a whole number of ms from 0 to 10000".into())
+        }
+    }
+}
+
+/// `cache`: `true` (the defaults), `false`, or `{ ttlMs, maxEntries }`.
+fn cache_config(r: &Reader<'_>) -> Result<Option<crate::cache::CacheConfig>, Refusal> {
+    let Some(value) = r.get("cache")? else {
+        return Ok(None);
+    };
+    let o = match value.as_bool() {
+        Some(false) => return Ok(None),
+        Some(true) => CacheOptions {
+            ttl_ms: None,
+            max_entries: None,
+        },
+        None if value.is_object() => {
+            let c = Reader::new(&value, "options.cache", &["ttlMs", "maxEntries"])?;
+            let number = |key: &str, max: f64| match c.whole(key, 1.0, max) {
+                Ok(n) => Ok(n.map(|n| n as u32)),
+                Err(e) if e.cause.is_some() => Err(e),
+                Err(_) => Err(Refusal::from(format!(
+                    "options.cache.{key} must be a whole number from 1 to {max}"
+                ))),
+            };
+            CacheOptions {
+                ttl_ms: number("ttlMs", MAX_TIMER_MS as f64)?,
+                max_entries: number("maxEntries", 1_000_000.0)?,
+            }
+        }
+        None => return Err("options.cache must be a boolean or { ttlMs, maxEntries }".into()),
+    };
+    Ok(Some(crate::cache::CacheConfig {
+        ttl_ms: o.ttl_ms.map_or(300_000, u64::from),
+        max_entries: o.max_entries.map_or(10_000, |n| n as usize),
+    }))
 }
