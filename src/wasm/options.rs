@@ -100,8 +100,8 @@ pub struct ClientOptions {
     #[tsify(optional, type = "FetchLike")]
     pub fetch: Fetch,
     // Issue 11 (rate limits): the options below.
-    /// How many requests the client keeps in flight at most, across all its calls (default 8,
-    /// 1 to 256). Requests beyond it wait, and go out in the order they were asked for. Near the
+    /// How many requests the client keeps in flight at most, across all its calls (1 to 256;
+    /// default 8, or `concurrency` when that is higher). Requests beyond it wait, and go out in the order they were asked for. Near the
     /// rate limit (`X-RateLimit-NearLimit: true`, or `X-RateLimit-Remaining` under a tenth of
     /// `X-RateLimit-Limit`) the client halves this, and raises it by one per response again
     /// once the headers clear. After a 429 (or a 503 with `Retry-After`) every request of the
@@ -110,7 +110,13 @@ pub struct ClientOptions {
     /// once at first.
     ///
     /// ```ts
-    /// const client = new ConfluenceClient({ baseUrl, auth, maxConcurrentRequests: 4 });
+    /// import { ConfluenceClient } from "confluence-users";
+    /// const client = new ConfluenceClient({
+    ///   baseUrl: "https://your-domain.atlassian.net",
+    ///   auth: { type: "bearer", token: accessToken },
+    ///   maxConcurrentRequests: 4,
+    ///   hooks: { onRateLimit: (info) => console.warn(`paused ${info.durationMs} ms (HTTP ${info.status})`) },
+    /// });
     /// ```
     #[tsify(optional, type = "number")]
     pub max_concurrent_requests: usize,
@@ -126,9 +132,14 @@ pub struct ClientOptions {
     /// every `getUser` of its batch with that request's error (`operation: "getBulkUserLookup"`).
     ///
     /// ```ts
-    /// const client = new ConfluenceClient({ baseUrl, auth, coalesce: true });
-    /// // One request to /user/bulk, not 50 to /user:
-    /// const users = await Promise.all(mentionIds.map((accountId) => client.getUser({ accountId })));
+    /// import { ConfluenceClient } from "confluence-users";
+    /// const client = new ConfluenceClient({
+    ///   baseUrl: "https://your-domain.atlassian.net",
+    ///   auth: { type: "bearer", token: accessToken },
+    ///   coalesce: true,
+    /// });
+    /// // 50 mentions: one request to /user/bulk, not 50 to /user.
+    /// const users = await Promise.all(accountIds.map((accountId) => client.getUser({ accountId })));
     /// ```
     #[tsify(optional, type = "boolean | { windowMs?: number }")]
     pub coalesce: Option<u32>,
@@ -140,7 +151,12 @@ pub struct ClientOptions {
     /// lookups are never cached. Each caller gets its own copy. `client.cache` clears it.
     ///
     /// ```ts
-    /// const client = new ConfluenceClient({ baseUrl, auth, cache: { ttlMs: 60_000, maxEntries: 5000 } });
+    /// import { ConfluenceClient } from "confluence-users";
+    /// const client = new ConfluenceClient({
+    ///   baseUrl: "https://your-domain.atlassian.net",
+    ///   auth: { type: "bearer", token: accessToken },
+    ///   cache: { ttlMs: 60_000, maxEntries: 5000 },
+    /// });
     /// await client.getBulkUserLookup({ accountIds }); // asks the server
     /// await client.getBulkUserLookup({ accountIds }); // within a minute: no request
     /// client.cache.delete(accountIds[0]);
@@ -296,7 +312,8 @@ impl ClientOptions {
             concurrency,
             hooks,
             fetch,
-            max_concurrent_requests: max_concurrent_requests(&r)?,
+            // Never below a bulk call's own `concurrency`, which would otherwise be capped.
+            max_concurrent_requests: max_concurrent_requests(&r)?.unwrap_or(concurrency.max(8)),
             coalesce: coalesce_window(&r)?,
             cache: cache_config(&r)?,
         })
@@ -464,11 +481,11 @@ pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, Refu
 
 // Issue 11 (rate limits): reading its options.
 
-/// `maxConcurrentRequests`: 1 to 256, default 8 (Atlassian's guidance is to keep concurrency
-/// low; 8 is twice a bulk call's default `concurrency`, so two bulk calls run side by side).
-fn max_concurrent_requests(r: &Reader<'_>) -> Result<usize, Refusal> {
+/// `maxConcurrentRequests`: 1 to 256; `None` when not given (the default is 8, twice a bulk
+/// call's default `concurrency`, so two bulk calls run side by side).
+fn max_concurrent_requests(r: &Reader<'_>) -> Result<Option<usize>, Refusal> {
     match r.whole("maxConcurrentRequests", 1.0, 256.0) {
-        Ok(n) => Ok(n.map_or(8, |n| n as usize)),
+        Ok(n) => Ok(n.map(|n| n as usize)),
         Err(e) if e.cause.is_some() => Err(e),
         Err(_) => Err("options.maxConcurrentRequests must be a whole number from 1 to 256".into()),
     }
