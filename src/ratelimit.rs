@@ -109,6 +109,13 @@ pub struct GovernorConfig {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Ticket(u64);
 
+impl Ticket {
+    /// Its number: unique within its governor, rising in queue order.
+    pub fn id(&self) -> u64 {
+        self.0
+    }
+}
+
 /// A slot in flight; give it back through [`Governor::release`].
 #[derive(Debug, PartialEq, Eq)]
 pub struct Slot(());
@@ -269,6 +276,17 @@ impl Governor {
             // Not queued (cancelled): it may not take a slot.
             None => Err((ticket, Wait::Queued)),
         }
+    }
+
+    /// The tickets (by [`Ticket::id`]) that [`Governor::poll`] would admit now: the head of the
+    /// queue, as many as there are free slots; none while paused. A skin wakes exactly these
+    /// after a release, rather than every waiting request.
+    pub fn admissible(&self, now_ms: u64) -> Vec<u64> {
+        if now_ms < self.paused_until {
+            return Vec::new();
+        }
+        let free = self.limit.saturating_sub(self.in_flight);
+        self.queue.iter().take(free).copied().collect()
     }
 
     /// Leaves the queue without sending (the caller gave up). Whether that may let the next
@@ -451,9 +469,26 @@ mod tests {
         let c = g.enqueue();
         let slot = g.poll(a, T0).unwrap_or_else(|_| unreachable!());
         g.cancel(b);
+        assert!(g.admissible(T0).is_empty());
         g.release(slot);
+        assert_eq!(g.admissible(T0), vec![c.id()]);
         assert!(g.poll(c, T0).is_ok());
         assert_eq!(g.snapshot(T0).queued, 0);
+    }
+
+    #[test]
+    fn only_the_head_of_the_queue_is_admissible_and_none_while_paused() {
+        let mut g = governor(2, 2);
+        let tickets: Vec<Ticket> = (0..5).map(|_| g.enqueue()).collect();
+        let ids: Vec<u64> = tickets.iter().map(Ticket::id).collect();
+        assert_eq!(g.admissible(T0), ids[..2].to_vec());
+        let h = RateLimitHeaders {
+            retry_after: Some("1"),
+            ..headers()
+        };
+        g.observe(T0, 429, &h);
+        assert!(g.admissible(T0 + 999).is_empty());
+        assert_eq!(g.admissible(T0 + 1000), ids[..2].to_vec());
     }
 
     #[test]

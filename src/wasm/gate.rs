@@ -5,6 +5,7 @@
 //! `client.rateLimit`. Every decision is the governor's.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
@@ -53,9 +54,9 @@ pub(crate) enum Held {
 
 pub(crate) struct Gate {
     governor: RefCell<Governor>,
-    /// Resolvers of the requests waiting for a slot: a release resolves them all and each asks
-    /// the governor again (at most a few dozen wait at once: `concurrency` per bulk call).
-    wakers: RefCell<Vec<Function>>,
+    /// Resolvers of the requests waiting for a slot, by ticket: a release wakes the ones the
+    /// governor would admit (waking all would cost a promise per waiter per release).
+    wakers: RefCell<HashMap<u64, Function>>,
     /// The status of the response behind the current pause.
     pause_status: Cell<u16>,
     /// The latest time a pause timer fired for (see [`Gate::now`]).
@@ -86,6 +87,7 @@ struct Place<'a> {
 impl Drop for Place<'_> {
     fn drop(&mut self) {
         if let Some(ticket) = self.ticket.take() {
+            self.gate.wakers.borrow_mut().remove(&ticket.id());
             self.gate.governor.borrow_mut().cancel(ticket);
             self.gate.wake();
         }
@@ -96,15 +98,28 @@ impl Gate {
     pub(crate) fn new(config: GovernorConfig) -> Gate {
         Gate {
             governor: RefCell::new(Governor::new(config)),
-            wakers: RefCell::new(Vec::new()),
+            wakers: RefCell::new(HashMap::new()),
             pause_status: Cell::new(429),
             clock: Cell::new(0),
         }
     }
 
+    /// Wakes the waiting requests that may go now.
     fn wake(&self) {
-        let wakers = std::mem::take(&mut *self.wakers.borrow_mut());
-        for resolve in wakers {
+        let ready = self.governor.borrow().admissible(self.now());
+        let woken: Vec<Function> = {
+            let mut wakers = self.wakers.borrow_mut();
+            ready.iter().filter_map(|id| wakers.remove(id)).collect()
+        };
+        for resolve in woken {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Wakes every waiting request (a pause began: each goes to sleep on its timer instead).
+    fn wake_all(&self) {
+        let woken: Vec<Function> = self.wakers.borrow_mut().drain().map(|(_, f)| f).collect();
+        for resolve in woken {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
@@ -173,7 +188,10 @@ impl Gate {
                 }
                 Wait::Queued => {
                     let wakers = &self.wakers;
-                    let woken = Promise::new(&mut |resolve, _| wakers.borrow_mut().push(resolve));
+                    let id = place.ticket.as_ref().map_or(0, Ticket::id);
+                    let woken = Promise::new(&mut |resolve, _| {
+                        wakers.borrow_mut().insert(id, resolve);
+                    });
                     let interrupt = Interrupt::new(None, signal, None, true);
                     let _ = interrupt.race(&woken).await;
                     interrupt.fired().unwrap_or(Fired::Timer)
@@ -199,8 +217,11 @@ impl Gate {
             .governor
             .borrow_mut()
             .observe(self.now(), response.status, &headers);
-        self.wake();
-        let Some(pause) = pause else { return };
+        let Some(pause) = pause else {
+            self.wake();
+            return;
+        };
+        self.wake_all();
         self.pause_status.set(pause.status);
         if let Some(hook) = on_rate_limit {
             let info = RateLimitInfo {
