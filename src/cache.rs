@@ -2,7 +2,9 @@
 //! least recently used evicted beyond a maximum. Pure and generic over the stored value (the
 //! skin keeps JS objects), with a virtual clock (`now_ms`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
+
+use crate::UserExpand;
 
 /// The settings of a [`UserCache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,13 +15,22 @@ pub struct CacheConfig {
     pub max_entries: usize,
 }
 
-/// The key of an expand set: its wire names sorted, without repeats, comma-joined. Two calls
-/// asking for the same expands in another order share entries.
+/// The key of an expand set: its wire names in one fixed order (`getUser`'s expands, of which
+/// `getBulkUserLookup`'s are a subset), without repeats, comma-joined. Two calls asking for
+/// the same expands in another order share entries. (A fixed order rather than a sort: a sort
+/// of strings costs 9 KB of wasm.)
 pub fn expand_key<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let mut names: Vec<&str> = names.into_iter().collect();
-    names.sort_unstable();
-    names.dedup();
-    names.join(",")
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut key = String::new();
+    for known in UserExpand::NAMES {
+        if names.contains(known) {
+            if !key.is_empty() {
+                key.push(',');
+            }
+            key.push_str(known);
+        }
+    }
+    key
 }
 
 #[derive(Debug)]
@@ -35,8 +46,10 @@ struct Entry<V> {
 pub struct UserCache<V> {
     config: CacheConfig,
     entries: HashMap<(String, String), Entry<V>>,
-    /// Use order: the smallest number is the least recently used.
-    by_use: BTreeMap<u64, (String, String)>,
+    /// Uses, oldest first, as (tick, key). A use that a later one of the same key superseded
+    /// stays until it reaches the front and is skipped (its tick is not the entry's `used`);
+    /// compacted when it holds more than twice the entries.
+    by_use: VecDeque<(u64, (String, String))>,
     tick: u64,
 }
 
@@ -46,7 +59,7 @@ impl<V> UserCache<V> {
         UserCache {
             config,
             entries: HashMap::new(),
-            by_use: BTreeMap::new(),
+            by_use: VecDeque::new(),
             tick: 0,
         }
     }
@@ -64,9 +77,18 @@ impl<V> UserCache<V> {
     fn touch(&mut self, key: &(String, String)) {
         self.tick += 1;
         if let Some(entry) = self.entries.get_mut(key) {
-            self.by_use.remove(&entry.used);
             entry.used = self.tick;
-            self.by_use.insert(self.tick, key.clone());
+            self.by_use.push_back((self.tick, key.clone()));
+            self.compact();
+        }
+    }
+
+    /// Drops superseded uses once they outnumber the entries.
+    fn compact(&mut self) {
+        if self.by_use.len() > 2 * self.entries.len() + 16 {
+            let entries = &self.entries;
+            self.by_use
+                .retain(|(tick, key)| entries.get(key).is_some_and(|e| e.used == *tick));
         }
     }
 
@@ -92,7 +114,7 @@ impl<V> UserCache<V> {
         let key = (account_id, expand_key);
         self.remove(&key);
         self.tick += 1;
-        self.by_use.insert(self.tick, key.clone());
+        self.by_use.push_back((self.tick, key.clone()));
         self.entries.insert(
             key,
             Entry {
@@ -102,17 +124,19 @@ impl<V> UserCache<V> {
             },
         );
         while self.entries.len() > self.config.max_entries {
-            let Some((_, oldest)) = self.by_use.pop_first() else {
+            let Some((tick, oldest)) = self.by_use.pop_front() else {
                 break;
             };
-            self.entries.remove(&oldest);
+            if self.entries.get(&oldest).is_some_and(|e| e.used == tick) {
+                self.entries.remove(&oldest);
+            }
         }
+        self.compact();
     }
 
+    /// Its use stays in `by_use` until skipped or compacted away.
     fn remove(&mut self, key: &(String, String)) {
-        if let Some(entry) = self.entries.remove(key) {
-            self.by_use.remove(&entry.used);
-        }
+        self.entries.remove(key);
     }
 
     /// Drops every entry of `account_id` (all expand sets); returns how many there were.
@@ -131,8 +155,8 @@ impl<V> UserCache<V> {
 
     /// Drops everything.
     pub fn clear(&mut self) {
-        self.entries.clear();
         self.by_use.clear();
+        self.entries.clear();
     }
 }
 
@@ -172,6 +196,14 @@ mod tests {
             "operations,personalSpace"
         );
         assert_eq!(expand_key([]), "");
+        assert_eq!(
+            expand_key([
+                "isExternalCollaborator",
+                "details.business",
+                "details.personal"
+            ]),
+            "details.personal,details.business,isExternalCollaborator"
+        );
     }
 
     #[test]
@@ -213,6 +245,27 @@ mod tests {
         c.put("y".into(), "".into(), 2, T0);
         c.put("z".into(), "".into(), 3, T0);
         assert_eq!((c.len(), c.get("z", "", T0)), (1, Some(&3)));
+    }
+
+    #[test]
+    fn many_reads_of_few_entries_keep_the_use_list_bounded_and_the_order_right() {
+        let mut c = cache(10_000, 2);
+        c.put("a".into(), "".into(), 1, T0);
+        c.put("b".into(), "".into(), 2, T0);
+        for _ in 0..1000 {
+            assert_eq!(c.get("a", "", T0), Some(&1));
+        }
+        assert!(c.by_use.len() <= 2 * c.len() + 17, "{}", c.by_use.len());
+        c.put("c".into(), "".into(), 3, T0);
+        assert_eq!(c.get("b", "", T0), None, "b was the least recently used");
+        assert_eq!(c.get("a", "", T0), Some(&1));
+        // A deleted entry's stale use does not evict a live one.
+        c.delete("a");
+        c.put("d".into(), "".into(), 4, T0);
+        c.put("e".into(), "".into(), 5, T0);
+        assert_eq!(c.get("d", "", T0), Some(&4));
+        assert_eq!(c.get("e", "", T0), Some(&5));
+        assert_eq!(c.len(), 2);
     }
 
     #[test]

@@ -336,42 +336,34 @@ pub(crate) async fn bulk_lookup(
 ) -> Result<JsValue, JsValue> {
     let (params, signal) = prepared?;
     let key = expand_key(params.expand.iter().map(|e| e.as_str()));
-    if inner.sharing.cache.is_none() || params.limit.is_some() {
-        let result = run_bulk(Rc::clone(&inner), Ok((params, signal))).await?;
-        remember_links(&inner, &result);
-        for record in Array::from(&get(&result, "results")).iter() {
-            inner.cache_put(&record, &key);
-        }
-        return Ok(result);
-    }
-    // Distinct ids in input order, each served from the cache or asked for.
-    let mut seen = std::collections::HashSet::new();
+    // Without a cache (or with a `limit`, which counts over the whole call) every id is asked
+    // for; otherwise the distinct ids in input order, each served from the cache or asked for.
+    let served = inner.sharing.cache.is_some() && params.limit.is_none();
     let mut order: Vec<(String, Option<JsValue>)> = Vec::new();
-    let mut missing: Vec<AccountId> = Vec::new();
-    for id in params.account_ids() {
-        if !seen.insert(id.as_str()) {
-            continue;
+    let asked = if served {
+        let mut seen = std::collections::HashSet::new();
+        let mut missing: Vec<AccountId> = Vec::new();
+        for id in params.account_ids() {
+            if seen.insert(id.as_str()) {
+                let hit = inner.cache_get(id.as_str(), &key);
+                if hit.is_none() {
+                    missing.push(id.clone());
+                }
+                order.push((id.as_str().to_owned(), hit));
+            }
         }
-        let hit = inner.cache_get(id.as_str(), &key);
-        if hit.is_none() {
-            missing.push(id.clone());
-        }
-        order.push((id.as_str().to_owned(), hit));
-    }
-    drop(seen);
-    // The merged result's `limit`: how many distinct ids were asked for, as without a cache.
-    let distinct = order.len();
-    let fetched = match missing.is_empty() {
-        true => None,
-        false => {
-            let asked = params.with_account_ids(missing);
-            let result = run_bulk(Rc::clone(&inner), Ok((asked, signal))).await?;
-            remember_links(&inner, &result);
-            Some(result)
-        }
+        (!missing.is_empty()).then(|| params.with_account_ids(missing))
+    } else {
+        Some(params)
+    };
+    // One call site, so the bulk lookup's future exists once here.
+    let fetched = match asked {
+        Some(asked) => Some(run_bulk(Rc::clone(&inner), Ok((asked, signal))).await?),
+        None => None,
     };
     let mut answered: HashMap<String, JsValue> = HashMap::new();
     if let Some(result) = &fetched {
+        remember_links(&inner, result);
         for record in Array::from(&get(result, "results")).iter() {
             if let Some(id) = get(&record, "accountId").as_string() {
                 inner.cache_put(&record, &key);
@@ -379,6 +371,11 @@ pub(crate) async fn bulk_lookup(
             }
         }
     }
+    if !served {
+        return Ok(fetched.unwrap_or(JsValue::UNDEFINED));
+    }
+    // The merged result's `limit`: how many distinct ids were asked for, as without a cache.
+    let distinct = order.len();
     let results: Array = order
         .into_iter()
         .filter_map(|(id, hit)| hit.or_else(|| answered.remove(&id)))
