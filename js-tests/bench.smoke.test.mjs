@@ -75,3 +75,34 @@ test("bench.mjs --quick prints every figure and the malformed-body guard holds",
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Issue 11's row (js-tests/bench/points.mjs): points of a 500-mention page render with and without
+// coalescing and the cache. Counts, not timings, so they are checked exactly. About 4 s.
+test("points.mjs: the 500-mention render's points with and without coalescing and cache", { timeout: BUDGET_MS }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "confluence-users-bench-points-"));
+  try {
+    const json = join(dir, "points.json");
+    const r = await new Promise((done, fail) => {
+      const child = spawn(process.execPath, [join(JS_TESTS, "bench", "points.mjs"), "--pkg", PKG, "--json", json], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      const timer = setTimeout(() => child.kill("SIGKILL"), BUDGET_MS);
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", fail);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr });
+      });
+    });
+    assert.equal(r.code, 0, r.stderr);
+    for (const id of ["8a", "8b", "8c", "8d", "8e", "8f"]) assert.ok(r.stdout.includes(`| ${id} |`), `row ${id} missing:\n${r.stdout}`);
+    const { rows, distinct } = JSON.parse(readFileSync(json, "utf8"));
+    const points = rows.map((x) => x.points);
+    // Plain: one request and one user per mention. Coalesced: one request for the distinct users.
+    // Coalesced and cached, second view: nothing.
+    assert.deepEqual(points, [1000, 1000, 1 + distinct, 1 + distinct, 1 + distinct, 0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -146,6 +146,18 @@ async function nextCallWorks(c, label = "") {
   assert.equal(fake.requests.length, before + 1, `${label}: the next call sent one request`);
 }
 
+/**
+ * The next call on the same client, made while a pause longer than retry.maxDelayMs (issue 11) is on: it
+ * fails at once with the pause's status and retryAfterMs, and sends nothing.
+ */
+async function nextCallHeld(c, status, retryAfterMs) {
+  const before = fake.requests.length;
+  const { error, ms } = await expectFailure("the next call during a long client-wide pause", () => c.getUser({ accountId: someUser(7).accountId }), { kind: "http", status, attempts: 0 });
+  assert.ok(error.retryAfterMs > 0 && error.retryAfterMs <= retryAfterMs, `retryAfterMs ${error.retryAfterMs}, expected 1..${retryAfterMs}`);
+  assert.equal(fake.requests.length, before, "the held call sent nothing");
+  between("elapsed", ms, 0, SLACK);
+}
+
 /** Gaps in ms between consecutive requests the fake saw. */
 function gaps() {
   const t = fake.requests.map((r) => r.time);
@@ -246,7 +258,9 @@ describe("429 and Retry-After", () => {
     assert.ok(error.retryAfterMs > 1e12, `retryAfterMs should be huge, is ${error.retryAfterMs}`);
     assert.equal(fake.requests.length, 1);
     assert.equal(error.requestId, fake.requests[0].traceId);
-    await nextCallWorks(c);
+    // The whole client is paused (issue 11): a fresh client is not.
+    await nextCallHeld(c, 429, error.retryAfterMs);
+    await nextCallWorks(client());
   });
 
   ftest("Retry-After beyond maxDelayMs (1 s vs 200 ms): no sleep, fail at once with retryAfterMs 1000", async () => {
@@ -260,6 +274,9 @@ describe("429 and Retry-After", () => {
     });
     assert.equal(error.requestId, fake.requests[0].traceId);
     assert.equal(fake.requests.length, 1);
+    // The client stays paused for the rest of that second (issue 11), then serves calls again.
+    await nextCallHeld(c, 429, 1000);
+    await sleep(1000);
     await nextCallWorks(c);
   });
 
@@ -268,7 +285,8 @@ describe("429 and Retry-After", () => {
     fake.enqueue(F.unavailable503({ retryAfter: 5 }));
     await expectFailure("503 Retry-After: 5 (maxDelayMs 200)", () => c.getCurrentUser(), { kind: "http", status: 503, attempts: 1, retryAfterMs: 5000 });
     assert.equal(fake.requests.length, 1);
-    await nextCallWorks(c);
+    await nextCallHeld(c, 503, 5000);
+    await nextCallWorks(client());
   });
 
   ftest("429 without Retry-After: backoff retries, then http 429 with attempts maxRetries+1", async () => {
@@ -976,7 +994,8 @@ describe("concurrency", () => {
   ftest("100 concurrent calls with mixed faults settle each with its own outcome", async () => {
     // A generous timeout: on a busy 2-CPU machine opening 100 connections alone can take more than 300 ms,
     // and the timeout covers the whole attempt, connecting included.
-    const c = client({ timeout: 1500, retry: false });
+    // One slot per call: the client-wide cap (maxConcurrentRequests, default 8) would queue them.
+    const c = client({ timeout: 1500, retry: false, maxConcurrentRequests: 100 });
     const users = fake.directory.users.slice(0, 100);
     // The first 10 requests to arrive get a 404, the next 10 hang, the next 10 a reset; the rest succeed.
     fake.enqueue(...Array.from({ length: 10 }, () => F.status(404)), ...Array.from({ length: 10 }, () => F.hang()), ...Array.from({ length: 10 }, () => F.reset()));
@@ -1021,7 +1040,9 @@ describe("resources: nothing outlives a call", () => {
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 300);
       const first = await c.getCurrentUser(undefined, { signal: ac.signal }).then(() => "resolved", (e) => e.kind);
-      const second = await c.getCurrentUser().then((u) => u.accountId, (e) => e.kind);
+      // A second client: the first stays paused for the 20 s of Retry-After (issue 11).
+      const c2 = new ConfluenceClient({ baseUrl: url, auth: { type: "bearer", token } });
+      const second = await c2.getCurrentUser().then((u) => u.accountId, (e) => e.kind);
       process.stdout.write(JSON.stringify({ first, second, at: Date.now() }) + "\\n");
     `;
     fake.enqueue(F.unavailable503({ retryAfter: 20 }));

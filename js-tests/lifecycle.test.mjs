@@ -98,7 +98,12 @@ for (const way of ["esm", "cjs"]) {
     /** Every method of the class's prototype, called on a freed object: a ConfluenceError each. */
     async function assertFreed(object, label) {
       const proto = Object.getPrototypeOf(object);
-      const names = Object.getOwnPropertyNames(proto).filter((n) => n !== "constructor" && n !== "free" && !n.startsWith("__"));
+      const own = (n) => Object.getOwnPropertyDescriptor(proto, n);
+      const names = Object.getOwnPropertyNames(proto).filter((n) => n !== "constructor" && n !== "free" && !n.startsWith("__") && typeof own(n).value === "function");
+      // Getters (`rateLimit`, `cache`: issue 11) throw the same error.
+      for (const name of Object.getOwnPropertyNames(proto).filter((n) => typeof own(n).get === "function")) {
+        assert.throws(() => object[name], (e) => e.name === "ConfluenceError" && e.kind === "invalidArgument" && /(client|iterator) was freed/.test(e.message) && lib().isConfluenceError(e), `${label}.${name}`);
+      }
       assert.ok(names.length >= 2, `${label}: methods ${names}`);
       for (const name of names) {
         let result;

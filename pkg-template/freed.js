@@ -7,6 +7,13 @@
 // A second `free()` does nothing. Written in JS because the glue clears the object's pointer
 // before Rust could see the call.
 function __guardFreed(classes) {
+  // The same properties, in the same order, as the errors Rust builds (src/wasm/error.rs).
+  function freedError(operation, what) {
+    const error = new Error(`${operation}: invalid argument: ${what} was freed (free() or [Symbol.dispose]() was called on it); create a new one`);
+    error.name = "ConfluenceError";
+    Object.assign(error, { kind: "invalidArgument", status: 0, operation, method: "", url: "", body: undefined, attempts: 0, retryAfterMs: undefined, requestId: undefined });
+    return error;
+  }
   // The operation an iterator's errors name, as the Rust side names them.
   const iteratorOperations = { GroupMembershipPages: "getGroupMembershipsForUser", MigratedUserPages: "getBulkUserMigration" };
   for (const cls of classes) {
@@ -24,16 +31,25 @@ function __guardFreed(classes) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const descriptor = Object.getOwnPropertyDescriptor(proto, name);
       const method = descriptor.value;
+      // A getter (`client.rateLimit`, `client.cache`) throws the same error after free().
+      if (typeof descriptor.get === "function" && !name.startsWith("__")) {
+        const getter = descriptor.get;
+        const guarded = {
+          get [name]() {
+            if (this.__wbg_ptr !== 0) return getter.call(this);
+            throw freedError(name, what);
+          },
+        };
+        Object.defineProperty(proto, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(guarded, name).get });
+        continue;
+      }
       if (name === "constructor" || name === "free" || name.startsWith("__") || typeof method !== "function") continue;
       const operation = isClient ? name.replace(/^paginate/, "get") : (iteratorOperations[cls.name] ?? cls.name);
       const throws = name.startsWith("paginate");
       const wrapped = {
         [name](...args) {
           if (this.__wbg_ptr !== 0) return method.apply(this, args);
-          // The same properties, in the same order, as the errors Rust builds (src/wasm/error.rs).
-          const error = new Error(`${operation}: invalid argument: ${what} was freed (free() or [Symbol.dispose]() was called on it); create a new one`);
-          error.name = "ConfluenceError";
-          Object.assign(error, { kind: "invalidArgument", status: 0, operation, method: "", url: "", body: undefined, attempts: 0, retryAfterMs: undefined, requestId: undefined });
+          const error = freedError(operation, what);
           if (throws) throw error;
           return Promise.reject(error);
         },

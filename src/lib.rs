@@ -44,8 +44,10 @@
 #![deny(missing_docs)]
 
 mod bulk;
+pub mod cache;
 #[cfg(all(feature = "client", not(target_arch = "wasm32")))]
 mod client;
+pub mod coalesce;
 mod config;
 pub mod driver;
 mod encode;
@@ -59,6 +61,7 @@ pub mod models;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod options;
 mod paging;
+pub mod ratelimit;
 mod redact;
 mod response;
 mod retry;

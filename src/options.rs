@@ -27,9 +27,12 @@ pub(crate) const CLIENT_FIELDS: &[&str] = &[
     "concurrency",
     "hooks",
     "fetch",
+    "maxConcurrentRequests",
+    "coalesce",
+    "cache",
 ];
 /// The keys of `options.hooks`.
-pub(crate) const HOOK_FIELDS: &[&str] = &["onRequest", "onResponse", "onRetry"];
+pub(crate) const HOOK_FIELDS: &[&str] = &["onRequest", "onResponse", "onRetry", "onRateLimit"];
 /// The keys of `options.retry`.
 pub(crate) const RETRY_FIELDS: &[&str] = &["maxRetries", "baseDelayMs", "maxDelayMs"];
 /// Every key of `options.auth`, whatever its type.
@@ -166,6 +169,70 @@ impl AuthKind {
     }
 }
 
+/// The most requests in flight across a client's calls (`maxConcurrentRequests`).
+pub const MAX_CONCURRENT_REQUESTS: usize = 256;
+/// `maxConcurrentRequests` when not given: 8, or the client's `concurrency` when higher (so
+/// `concurrency: 32` is not silently capped).
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 8;
+/// The longest coalescing window (`coalesce.windowMs`).
+pub const MAX_COALESCE_WINDOW_MS: u32 = 10_000;
+/// The user cache's defaults: five minutes, 10,000 users; at most 1,000,000 entries.
+pub const DEFAULT_CACHE_TTL_MS: u64 = 300_000;
+/// See [`DEFAULT_CACHE_TTL_MS`].
+pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
+/// See [`DEFAULT_CACHE_TTL_MS`].
+pub const MAX_CACHE_ENTRIES: u32 = 1_000_000;
+
+/// `options.maxConcurrentRequests`: 1 to [`MAX_CONCURRENT_REQUESTS`]; default
+/// [`DEFAULT_MAX_CONCURRENT_REQUESTS`] or `concurrency`, whichever is higher.
+pub(crate) fn max_concurrent_requests(given: Given, concurrency: usize) -> Result<usize, String> {
+    let bad = || {
+        format!("options.maxConcurrentRequests must be a whole number from 1 to {MAX_CONCURRENT_REQUESTS}")
+    };
+    match given {
+        Given::Absent => Ok(DEFAULT_MAX_CONCURRENT_REQUESTS.max(concurrency)),
+        Given::Number(n) => whole(n, 1, MAX_CONCURRENT_REQUESTS as i64)
+            .map(|n| n as usize)
+            .map_err(|_| bad()),
+        Given::False | Given::Other => Err(bad()),
+    }
+}
+
+/// `options.coalesce.windowMs`: 0 to [`MAX_COALESCE_WINDOW_MS`], default 0 (the same
+/// macrotask).
+pub(crate) fn coalesce_window_ms(given: Given) -> Result<u32, String> {
+    let bad = || {
+        format!("options.coalesce.windowMs must be a whole number of ms from 0 to {MAX_COALESCE_WINDOW_MS}")
+    };
+    match given {
+        Given::Absent => Ok(0),
+        Given::Number(n) => whole(n, 0, i64::from(MAX_COALESCE_WINDOW_MS))
+            .map(|n| n as u32)
+            .map_err(|_| bad()),
+        Given::False | Given::Other => Err(bad()),
+    }
+}
+
+/// `options.cache.ttlMs` and `options.cache.maxEntries`, with their defaults.
+pub(crate) fn cache_config(
+    ttl: Given,
+    max_entries: Given,
+) -> Result<crate::cache::CacheConfig, String> {
+    let number = |given: Given, key: &str, max: i64| {
+        match given {
+            Given::Absent => Ok(None),
+            Given::Number(n) => whole(n, 1, max).map(|n| Some(n as u64)).map_err(|_| ()),
+            Given::False | Given::Other => Err(()),
+        }
+        .map_err(|()| format!("options.cache.{key} must be a whole number from 1 to {max}"))
+    };
+    Ok(crate::cache::CacheConfig {
+        ttl_ms: number(ttl, "ttlMs", MAX_TIMER_MS as i64)?.unwrap_or(DEFAULT_CACHE_TTL_MS),
+        max_entries: number(max_entries, "maxEntries", i64::from(MAX_CACHE_ENTRIES))?
+            .map_or(DEFAULT_CACHE_MAX_ENTRIES, |n| n as usize),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +320,35 @@ mod tests {
         for kind in [AuthKind::Basic, AuthKind::Bearer] {
             assert!(kind.fields().iter().all(|f| AUTH_FIELDS.contains(f)));
         }
+    }
+
+    #[test]
+    fn rate_limit_options_defaults_and_ranges() {
+        assert_eq!(max_concurrent_requests(Given::Absent, 4), Ok(8));
+        assert_eq!(max_concurrent_requests(Given::Absent, 32), Ok(32));
+        assert_eq!(max_concurrent_requests(Given::Number(3.0), 4), Ok(3));
+        for bad in [
+            Given::Number(0.0),
+            Given::Number(257.0),
+            Given::Number(1.5),
+            Given::False,
+            Given::Other,
+        ] {
+            assert_eq!(
+                max_concurrent_requests(bad, 4),
+                Err("options.maxConcurrentRequests must be a whole number from 1 to 256".into())
+            );
+        }
+        assert_eq!(coalesce_window_ms(Given::Absent), Ok(0));
+        assert_eq!(coalesce_window_ms(Given::Number(10_000.0)), Ok(10_000));
+        assert!(coalesce_window_ms(Given::Number(10_001.0)).is_err());
+        let defaults = cache_config(Given::Absent, Given::Absent).unwrap();
+        assert_eq!((defaults.ttl_ms, defaults.max_entries), (300_000, 10_000));
+        let set = cache_config(Given::Number(5.0), Given::Number(7.0)).unwrap();
+        assert_eq!((set.ttl_ms, set.max_entries), (5, 7));
+        assert_eq!(
+            cache_config(Given::Absent, Given::Number(0.0)).err(),
+            Some("options.cache.maxEntries must be a whole number from 1 to 1000000".into())
+        );
     }
 }

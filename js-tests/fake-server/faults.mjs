@@ -205,3 +205,89 @@ export function deepObject(depth) {
 export function deepArray(depth) {
   return "[".repeat(depth) + "]".repeat(depth);
 }
+
+/**
+ * A front for the fake (issue 11's rate-limit cases): a second server on 127.0.0.1 that logs every request,
+ * counts the requests in flight, and answers each one itself or passes it on to `fake`.
+ *
+ *   const f = await F.front(fake, { answer: (rec, n) => n === 0 ? F.retryAfter429("2") : undefined });
+ *   new ConfluenceClient({ baseUrl: f.url, ... });
+ *   f.log        // [{ n, at, path, rawQuery, ids, status, endAt }]: at / endAt are performance.now() times
+ *   f.maxInFlight, f.inFlight
+ *
+ * `answer(rec, n)` (n counts requests from 0) returns a canned `{status, headers?, body?}` to send instead of
+ * the fake's answer, or undefined to pass the request on. `delayMs(rec, n)` delays the answer (canned or
+ * passed on). `headers(rec, n)` adds headers to a passed-on answer (e.g. X-RateLimit-*).
+ */
+export async function front(fake, { answer = () => undefined, delayMs = () => 0, headers = () => ({}) } = {}) {
+  const http = await import("node:http");
+  const log = [];
+  const state = { inFlight: 0, maxInFlight: 0 };
+  const sockets = new Set();
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    const rec = {
+      n: log.length,
+      at: performance.now(),
+      path: url.pathname,
+      rawQuery: url.search.slice(1),
+      ids: (url.searchParams.get("accountId") ?? "").split(",").filter((s) => s !== ""),
+      status: undefined,
+      endAt: undefined,
+    };
+    log.push(rec);
+    state.inFlight += 1;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      state.inFlight -= 1;
+      rec.endAt = performance.now();
+    };
+    res.once("close", finish);
+    req.resume();
+    const canned = answer(rec, rec.n);
+    const go = () => {
+      if (canned !== undefined) {
+        const body = typeof canned.body === "string" ? canned.body : JSON.stringify(canned.body ?? "");
+        rec.status = canned.status;
+        res.writeHead(canned.status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(body), ...(canned.headers ?? {}) });
+        res.end(body);
+        return;
+      }
+      const upstream = http.request(
+        { host: "127.0.0.1", port: fake.port, path: req.url, method: req.method, headers: { ...req.headers, host: `127.0.0.1:${fake.port}` } },
+        (up) => {
+          rec.status = up.statusCode;
+          res.writeHead(up.statusCode, { ...up.headers, ...headers(rec, rec.n) });
+          up.pipe(res);
+        },
+      );
+      upstream.on("error", () => res.destroy());
+      upstream.end();
+    };
+    const ms = delayMs(rec, rec.n);
+    if (ms > 0) setTimeout(go, ms);
+    else go();
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    log,
+    get inFlight() {
+      return state.inFlight;
+    },
+    get maxInFlight() {
+      return state.maxInFlight;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}

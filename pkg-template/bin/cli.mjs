@@ -979,6 +979,7 @@ async function main(argv) {
     result = await cmd.run(client, { values, flags, expand, onItem: () => progress.item() });
   } catch (e) {
     progress.stop();
+    rateLimitSummary(client);
     if (isConfluenceError(e)) {
       process.stderr.write(`${PROG}: ${e.message}\n`);
       const hint = hintFor(e, config.auth?.type);
@@ -988,8 +989,20 @@ async function main(argv) {
     throw e;
   }
   progress.stop();
+  rateLimitSummary(client);
   await writeStdout(format(cmd, result, flags));
   return EXIT.ok;
+}
+
+/**
+ * One line on stderr after a long run (more than 10 requests) or one that met the rate limit:
+ * requests sent, 429s met, time the client spent paused (`client.rateLimit`).
+ */
+function rateLimitSummary(client) {
+  const { requests, rateLimited, pausedMs } = client.rateLimit;
+  if (requests <= 10 && rateLimited === 0 && pausedMs === 0) return;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  process.stderr.write(`${PROG}: ${plural(requests, "request")} sent, ${plural(rateLimited, "429")} met, ${(pausedMs / 1000).toFixed(1)} s paused\n`);
 }
 
 process.on("SIGINT", () => {

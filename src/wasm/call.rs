@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
+use super::gate::held_error;
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
 use super::options::{call_signal, Settings, MAX_TIMER_MS};
@@ -203,6 +204,10 @@ enum Attempt {
 
 pub(crate) struct Inner {
     pub settings: Settings,
+    /// The client-wide admission queue, pause and cap (issue 11).
+    pub gate: super::gate::Gate,
+    /// Coalescing and the user cache (issue 11).
+    pub sharing: super::coalesce::Sharing,
     /// The last [`RECENT_TOKENS`] distinct tokens the token function returned, newest last:
     /// a later call's error may echo one (a server or proxy that caches what it saw).
     pub recent_tokens: RefCell<Vec<String>>,
@@ -378,8 +383,25 @@ impl Inner {
                     }
                 }
                 Step::Send { .. } => {
+                    // The client-wide gate (issue 11): a slot under `maxConcurrentRequests`,
+                    // after any pause a rate limit began.
+                    let max_wait_ms = self.settings.retry.max_delay_ms;
+                    let permit = match self.gate.acquire(signal, max_wait_ms, None).await {
+                        Ok(permit) => permit,
+                        Err(held) => {
+                            return Err(held_error(&self.settings.config, &mut ctx, held));
+                        }
+                    };
                     let sent_at = js_sys::Date::now();
-                    match self.attempt(call.request(), signal).await {
+                    let attempt = self.attempt(call.request(), signal).await;
+                    if let Attempt::Response(response) = &attempt {
+                        let redact = |s: &str| self.redact(&ctx, s);
+                        let on_rate_limit = &self.settings.hooks.on_rate_limit;
+                        self.gate
+                            .observe(response, on_rate_limit, op.name, &url, &redact);
+                    }
+                    drop(permit);
+                    match attempt {
                         Attempt::Aborted => Input::Aborted,
                         Attempt::Failed(Failure::Interrupted) => Input::TimedOut,
                         Attempt::Failed(Failure::Network(failure, thrown)) => {
@@ -508,7 +530,6 @@ impl Inner {
             request,
             &controller.signal(),
             &interrupt,
-            self.settings.hooks.on_response.is_some(),
         )
         .await
         {
@@ -690,9 +711,13 @@ pub(crate) fn plan_bulk<E: BulkShape>(
     options: &JsValue,
 ) -> Result<(BulkCall, Option<AbortSignal>), JsValue> {
     let (params, signal) = inner.prepare::<E>(params, options)?;
-    let bulk = BulkCall::new(&inner.settings.config, &params, inner.settings.concurrency)
-        .map_err(|e| inner.refused_for(E::OPERATION, e))?;
-    Ok((bulk, signal))
+    Ok((plan_bulk_of(inner, &params)?, signal))
+}
+
+/// Plans a bulk call of params already read (the coalescer's and the cache's lookups).
+pub(crate) fn plan_bulk_of<E: BulkShape>(inner: &Inner, params: &E) -> Result<BulkCall, JsValue> {
+    BulkCall::new(&inner.settings.config, params, inner.settings.concurrency)
+        .map_err(|e| inner.refused_for(E::OPERATION, e))
 }
 
 /// A bulk call: the core's [`BulkCall`] has planned the requests and picks the merge; this

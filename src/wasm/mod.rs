@@ -5,7 +5,9 @@
 //! driver's decisions.
 
 mod call;
+mod coalesce;
 mod error;
+mod gate;
 mod interrupt;
 mod js;
 mod options;
@@ -52,7 +54,7 @@ fn send(
 ) -> Promise {
     promise(async move {
         let (request, signal) = prepared?;
-        inner.execute(op, request, signal.as_ref()).await
+        inner.execute_shared(op, request, signal.as_ref()).await
     })
 }
 
@@ -150,10 +152,34 @@ impl ConfluenceClient {
         })?;
         Ok(ConfluenceClient {
             inner: Rc::new(Inner {
+                gate: gate::Gate::new(settings.governor()),
+                sharing: coalesce::Sharing::new(settings.coalesce, settings.cache),
                 settings,
                 recent_tokens: Default::default(),
             }),
         })
+    }
+
+    /// The client's rate-limit telemetry: the quota as the last responses told it, the time
+    /// until the current pause ends, and totals since the client was made.
+    ///
+    /// ```ts
+    /// const { remaining, limit, pausedForMs, requests, rateLimited } = client.rateLimit;
+    /// if (pausedForMs > 0) console.log(`rate limited: resuming in ${pausedForMs} ms`);
+    /// ```
+    #[wasm_bindgen(getter = rateLimit, unchecked_return_type = "RateLimitSnapshot")]
+    pub fn rate_limit(&self) -> JsValue {
+        self.inner.gate.snapshot()
+    }
+
+    /// The user cache (see the `cache` option): `clear()`, `delete(accountId)`, `size`.
+    ///
+    /// ```ts
+    /// client.cache.delete(accountId);
+    /// ```
+    #[wasm_bindgen(getter, unchecked_return_type = "ClientCache")]
+    pub fn cache(&self) -> JsValue {
+        coalesce::handle(&self.inner)
     }
 
     fn call<E>(&self, params: JsValue, options: JsValue) -> Promise
@@ -182,7 +208,8 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_param_type = "GetUserParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call::<GetUserParams>(params, options)
+        let prepared = self.inner.prepare::<GetUserParams>(&params, &options);
+        coalesce::get_user(Rc::clone(&self.inner), prepared)
     }
 
     /// Gets the user that anonymous visitors act as (`GET /wiki/rest/api/user/anonymous`).
@@ -211,7 +238,10 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_optional_param_type = "GetCurrentUserParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call::<GetCurrentUserParams>(params, options)
+        let prepared = self
+            .inner
+            .prepare::<GetCurrentUserParams>(&params, &options);
+        coalesce::get_current_user(Rc::clone(&self.inner), prepared)
     }
 
     /// Gets one page of the groups a user belongs to (`GET /wiki/rest/api/user/memberof`).
@@ -248,7 +278,10 @@ impl ConfluenceClient {
         #[wasm_bindgen(unchecked_param_type = "GetBulkUserLookupParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call_bulk::<GetBulkUserLookupParams>(params, options)
+        let prepared = self
+            .inner
+            .prepare::<GetBulkUserLookupParams>(&params, &options);
+        promise(coalesce::bulk_lookup(Rc::clone(&self.inner), prepared))
     }
 
     /// Gets a user's email address whatever their privacy settings

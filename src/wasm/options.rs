@@ -45,6 +45,8 @@ export interface ClientHooks {
   onRequest?(info: RequestInfo): void;
   onResponse?(info: ResponseInfo): void;
   onRetry?(info: RetryInfo): void;
+  /** Called once per client-wide pause (a 429, or a 503 with `Retry-After`): every request of the client waits until `info.until`. */
+  onRateLimit?(info: RateLimitInfo): void;
 }
 "#;
 
@@ -105,6 +107,86 @@ pub struct ClientOptions {
     /// The transport; defaults to the global `fetch`.
     #[tsify(optional, type = "FetchLike")]
     pub fetch: Fetch,
+    // Issue 11 (rate limits): the options below.
+    /// How many requests the client keeps in flight at most, across all its calls (1 to 256;
+    /// default 8, or `concurrency` when that is higher). Requests beyond it wait, and go out in the order they were asked for. Near the
+    /// rate limit (`X-RateLimit-NearLimit: true`, or `X-RateLimit-Remaining` under a tenth of
+    /// `X-RateLimit-Limit`) the client halves this, and raises it by one per response again
+    /// once the headers clear. After a 429 (or a 503 with `Retry-After`) every request of the
+    /// client waits until `Retry-After` (a 429 without one: `retry.baseDelayMs`, doubling for
+    /// each such 429 in a row, up to `retry.maxDelayMs`), then at most `concurrency` go at
+    /// once at first.
+    ///
+    /// ```ts
+    /// import { ConfluenceClient } from "confluence-users";
+    /// const client = new ConfluenceClient({
+    ///   baseUrl: "https://your-domain.atlassian.net",
+    ///   auth: { type: "bearer", token: accessToken },
+    ///   maxConcurrentRequests: 4,
+    ///   hooks: { onRateLimit: (info) => console.warn(`paused ${info.durationMs} ms (HTTP ${info.status})`) },
+    /// });
+    /// ```
+    #[tsify(optional, type = "number")]
+    pub max_concurrent_requests: usize,
+    /// Coalescing (default off). With `true` (or `{ windowMs }`), `getUser` calls made within
+    /// one window (default: the same macrotask; `windowMs` waits that many ms more) with the same
+    /// `expand` go out as `/user/bulk` lookups of at most 200 ids each, and identical requests
+    /// in flight at the same time share one. Each caller gets its own copy of its user, or a
+    /// `ConfluenceError` (`kind: "http"`, `status: 404`, "No user found with accountId: ...")
+    /// for an id the bulk answer leaves out. Not coalesced: a call with its own `signal`, and
+    /// `expand: ["isExternalCollaborator"]` (`/user/bulk` does not take it). A coalesced user is
+    /// a `/user/bulk` record: it has no deprecated `externalCollaborator` field (read
+    /// `isExternalCollaborator`) and its `_links` hold only `self`; a failed bulk request rejects
+    /// every `getUser` of its batch with that request's error (`operation: "getBulkUserLookup"`).
+    ///
+    /// ```ts
+    /// import { ConfluenceClient } from "confluence-users";
+    /// const client = new ConfluenceClient({
+    ///   baseUrl: "https://your-domain.atlassian.net",
+    ///   auth: { type: "bearer", token: accessToken },
+    ///   coalesce: true,
+    /// });
+    /// // 50 mentions: one request to /user/bulk, not 50 to /user.
+    /// const users = await Promise.all(accountIds.map((accountId) => client.getUser({ accountId })));
+    /// ```
+    #[tsify(optional, type = "boolean | { windowMs?: number }")]
+    pub coalesce: Option<u32>,
+    /// A user cache (default off). With `true` (or `{ ttlMs, maxEntries }`; defaults 300000 ms
+    /// and 10000 users), users from `getUser`, `getCurrentUser` and `getBulkUserLookup` are kept
+    /// by account id and expand set; `getUser` and `getBulkUserLookup` serve fresh ones without
+    /// asking the server, and ask only for the rest (a `getBulkUserLookup` with `limit` is
+    /// never served from the cache). Beyond `maxEntries` the least recently used go. Email
+    /// lookups are never cached. Each caller gets its own copy. `client.cache` clears it.
+    ///
+    /// ```ts
+    /// import { ConfluenceClient } from "confluence-users";
+    /// const client = new ConfluenceClient({
+    ///   baseUrl: "https://your-domain.atlassian.net",
+    ///   auth: { type: "bearer", token: accessToken },
+    ///   cache: { ttlMs: 60_000, maxEntries: 5000 },
+    /// });
+    /// await client.getBulkUserLookup({ accountIds }); // asks the server
+    /// await client.getBulkUserLookup({ accountIds }); // within a minute: no request
+    /// client.cache.delete(accountIds[0]);
+    /// ```
+    #[tsify(optional, type = "boolean | CacheOptions")]
+    pub cache: Option<crate::cache::CacheConfig>,
+}
+
+/// The user cache's settings (see `ClientOptions.cache`).
+#[derive(tsify::Tsify)]
+#[expect(
+    dead_code,
+    reason = "only its TypeScript declaration is used: the values are read as core `Given`s"
+)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheOptions {
+    /// How long a user is served from the cache, in ms (default 300000, at least 1).
+    #[tsify(optional)]
+    pub ttl_ms: Option<u32>,
+    /// The most users kept (default 10000, 1 to 1000000); beyond it the least recently used go.
+    #[tsify(optional)]
+    pub max_entries: Option<u32>,
 }
 
 /// Retry settings (see `ClientOptions.retry`); omitted fields keep their defaults.
@@ -138,6 +220,7 @@ pub(crate) struct Hooks {
     pub on_request: Option<Function>,
     pub on_response: Option<Function>,
     pub on_retry: Option<Function>,
+    pub on_rate_limit: Option<Function>,
 }
 
 /// Everything a client needs, validated.
@@ -147,6 +230,10 @@ pub(crate) struct Settings {
     pub retry: RetryPolicy,
     pub timeout_ms: Option<u32>,
     pub concurrency: usize,
+    pub max_concurrent_requests: usize,
+    /// Coalescing's window in ms, when on.
+    pub coalesce: Option<u32>,
+    pub cache: Option<crate::cache::CacheConfig>,
     pub hooks: Hooks,
     /// `auth.token` when it is a function, called before every request.
     pub token_source: Option<Function>,
@@ -195,6 +282,7 @@ impl ClientOptions {
                     on_request: optional_function(&h, "onRequest")?,
                     on_response: optional_function(&h, "onResponse")?,
                     on_retry: optional_function(&h, "onRetry")?,
+                    on_rate_limit: optional_function(&h, "onRateLimit")?,
                 }
             }
         };
@@ -210,6 +298,13 @@ impl ClientOptions {
             concurrency,
             hooks,
             fetch,
+            // Never below a bulk call's own `concurrency`, which would otherwise be capped.
+            max_concurrent_requests: rules::max_concurrent_requests(
+                given(&r, "maxConcurrentRequests")?,
+                concurrency,
+            )?,
+            coalesce: coalesce_window(&r)?,
+            cache: cache_config(&r)?,
         })
     }
 }
@@ -280,6 +375,9 @@ impl Settings {
             retry: o.retry,
             timeout_ms: o.timeout,
             concurrency: o.concurrency,
+            max_concurrent_requests: o.max_concurrent_requests,
+            coalesce: o.coalesce,
+            cache: o.cache,
             hooks: o.hooks,
             token_source,
         })
@@ -338,4 +436,51 @@ pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, Refu
         },
     };
     Ok(options.signal)
+}
+
+// Issue 11 (rate limits): reading its options.
+
+impl Settings {
+    /// The governor's settings: the cap, the cap right after a pause, and the backoff of a
+    /// 429 without `Retry-After` (the retry policy's, so `retry` tunes both).
+    pub(crate) fn governor(&self) -> crate::ratelimit::GovernorConfig {
+        crate::ratelimit::GovernorConfig {
+            max_in_flight: self.max_concurrent_requests,
+            resume_in_flight: self.concurrency.min(self.max_concurrent_requests),
+            backoff_base_ms: self.retry.base_delay_ms.max(1),
+            backoff_max_ms: self.retry.max_delay_ms.max(1),
+        }
+    }
+}
+
+/// `coalesce`: `true` (window 0: the same macrotask), `false`, or `{ windowMs }`.
+fn coalesce_window(r: &Reader<'_>) -> Result<Option<u32>, Refusal> {
+    let Some(value) = r.get("coalesce")? else {
+        return Ok(None);
+    };
+    if let Some(on) = value.as_bool() {
+        return Ok(on.then_some(0));
+    }
+    if !value.is_object() {
+        return Err("options.coalesce must be a boolean or { windowMs }".into());
+    }
+    let c = Reader::new(&value, "options.coalesce", &["windowMs"])?;
+    Ok(Some(rules::coalesce_window_ms(given(&c, "windowMs")?)?))
+}
+
+/// `cache`: `true` (the defaults), `false`, or `{ ttlMs, maxEntries }`.
+fn cache_config(r: &Reader<'_>) -> Result<Option<crate::cache::CacheConfig>, Refusal> {
+    let Some(value) = r.get("cache")? else {
+        return Ok(None);
+    };
+    match value.as_bool() {
+        Some(false) => Ok(None),
+        Some(true) => Ok(Some(rules::cache_config(Given::Absent, Given::Absent)?)),
+        None if value.is_object() => {
+            let c = Reader::new(&value, "options.cache", &["ttlMs", "maxEntries"])?;
+            let (ttl, max_entries) = (given(&c, "ttlMs")?, given(&c, "maxEntries")?);
+            Ok(Some(rules::cache_config(ttl, max_entries)?))
+        }
+        None => Err("options.cache must be a boolean or { ttlMs, maxEntries }".into()),
+    }
 }
