@@ -2,7 +2,7 @@
 // `import` and `require`. After each failure the same client (and so the same wasm instance) must still serve
 // the next call: a panic in the wasm would poison every later call.
 //
-// Clients retry 429/502/503/504 and network failures by default (faults.test.mjs covers that); the tests of
+// Clients retry 429/502/503/504 and network failures by default (retry.test.mjs covers that); the tests of
 // those cases here use `retry: false` to see the error of a single attempt. Non-retryable failures use the
 // default client and assert that exactly one request went out.
 

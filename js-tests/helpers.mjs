@@ -207,3 +207,13 @@ export async function listen(server) {
   return `http://127.0.0.1:${server.address().port}`;
 }
 
+
+/** Runs `fn(fake)` with a fresh fake Confluence (`opts` for startFakeConfluence), closed afterwards (hung connections included). */
+export async function withFake(opts, fn) {
+  const fake = await startFakeConfluence({ port: 0, ...opts });
+  try {
+    return await fn(fake);
+  } finally {
+    await fake.close();
+  }
+}

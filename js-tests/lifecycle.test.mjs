@@ -12,6 +12,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { CREDENTIALS, SPECIAL, expectConfluenceError, installPackage, loadBothWays, startFakeConfluence } from "./helpers.mjs";
+import { spawn } from "node:child_process";
+import { getEventListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConfluenceClient } from "../pkg/node/index.mjs";
+import * as F from "./fake-server/faults.mjs";
+import * as kit from "./kit.mjs";
 
 let inst;
 let loaded;
@@ -195,3 +201,60 @@ test("web build: the guard is in the browser entry too", async () => {
   await expectConfluenceError(c.getCurrentUser(), { kind: "invalidArgument", attempts: 0, message: /client was freed/ });
   assert.throws(() => c.paginateGroupMembershipsForUser({ accountId: "x" }), { name: "ConfluenceError" });
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Resources: nothing outlives a call (no abort listener left on the caller's signal, no timer keeping a
+// Node process alive). Against the built package (pkg/), each test on a fresh fake (./kit.mjs).
+{
+  const { fake, ftest, TIMINGS, client, someUser } = kit;
+
+  describe("resources: nothing outlives a call", () => {
+    ftest("a signal shared by many calls (successes, retries, timeouts) keeps no abort listener afterwards", async () => {
+      const c = client({ timeout: 400 });
+      const ac = new AbortController();
+      for (let i = 0; i < 10; i++) await c.getUser({ accountId: someUser(i).accountId }, { signal: ac.signal });
+      // 503, 503, a hang (timed out), then the real answer: three backoff sleeps and four attempts.
+      fake.enqueue(...F.storm503(2), F.hang());
+      await c.getCurrentUser(undefined, { signal: ac.signal });
+      fake.enqueue(F.status(404));
+      await c.getCurrentUser(undefined, { signal: ac.signal }).catch(() => {});
+      assert.equal(fake.requests.length, 10 + 4 + 1);
+      assert.equal(getEventListeners(ac.signal, "abort").length, 0, "abort listeners left on the caller's signal");
+    });
+
+    ftest("a Node process exits promptly after its calls: no 30 s attempt timer or backoff timer keeps it alive", async () => {
+      // The child: a call answered by a 503 with Retry-After: 20 (the backoff sleep is aborted after 300 ms),
+      // then a successful call (default 30 s timeout armed for the attempt), then it returns from its module.
+      const pkg = new URL("../pkg/node/index.mjs", import.meta.url).href;
+      const script = `
+        import { ConfluenceClient } from ${JSON.stringify(pkg)};
+        const [url, token] = process.argv.slice(1);
+        const c = new ConfluenceClient({ baseUrl: url, auth: { type: "bearer", token }, retry: { maxRetries: 3, baseDelayMs: 20, maxDelayMs: 30000 } });
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), 300);
+        const first = await c.getCurrentUser(undefined, { signal: ac.signal }).then(() => "resolved", (e) => e.kind);
+        // A second client: the first stays paused for the 20 s of Retry-After (issue 11).
+        const c2 = new ConfluenceClient({ baseUrl: url, auth: { type: "bearer", token } });
+        const second = await c2.getCurrentUser().then((u) => u.accountId, (e) => e.kind);
+        process.stdout.write(JSON.stringify({ first, second, at: Date.now() }) + "\\n");
+      `;
+      fake.enqueue(F.unavailable503({ retryAfter: 20 }));
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script, fake.url, CREDENTIALS.oauthToken], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await new Promise((r) => child.on("exit", (c) => r(c)));
+      const exitedAt = Date.now();
+      clearTimeout(killer);
+      assert.ok(out.trim(), `the child printed nothing (exit ${code}): ${err}`);
+      const report = JSON.parse(out.trim());
+      TIMINGS.push({ case: "child process: exit after its last call", outcome: `exit ${code}`, kind: report.first, status: "", attempts: "", requests: fake.requests.length, ms: exitedAt - report.at });
+      assert.equal(report.first, "aborted");
+      assert.equal(report.second, SPECIAL.currentUser);
+      assert.equal(code, 0, err);
+      assert.ok(exitedAt - report.at < 2000, `the child lingered ${exitedAt - report.at} ms after its last call (a timer keeps the event loop alive)`);
+    });
+  });
+}

@@ -20,6 +20,10 @@ import {
   loadBothWays,
   startFakeConfluence,
 } from "./helpers.mjs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConfluenceClient } from "../pkg/node/index.mjs";
+import * as F from "./fake-server/faults.mjs";
+import * as kit from "./kit.mjs";
 
 /** No credential in `secrets` on any surface of `e`, in any form (see secret-forms.mjs). */
 const noLeak = (e, secrets, label) => assertNoCredential(e, { secrets }, label);
@@ -512,3 +516,251 @@ describe("a token function's exception is the error's cause, kept as it is unles
     assertNoCredential(e2, { secrets: [BEARER_TOKEN] }, "redacted cause");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------
+{
+  const { FAST, fake, ftest, someUser, expectFailure, waitFor } = kit;
+
+  // =========================================================================================================
+  // Secrets: every error path driven with a recognisable credential; no surface of the thrown value may hold
+  // it. (Kept in this file because js-tests/secrets.test.mjs already belongs to another suite; this block is
+  // self-contained and can move to its own file as is.)
+
+  const TOKEN = "tok-SECRET-4f9c2e";
+  const EMAIL = "admin@example.com";
+  const B64 = Buffer.from(`${EMAIL}:${TOKEN}`, "utf8").toString("base64");
+  const AUTHS = {
+    basic: { auth: { type: "basic", email: EMAIL, apiToken: TOKEN }, header: `Basic ${B64}`, secrets: [TOKEN, `Basic ${B64}`, B64] },
+    bearer: { auth: { type: "bearer", token: TOKEN }, header: `Bearer ${TOKEN}`, secrets: [TOKEN, `Bearer ${TOKEN}`] },
+  };
+
+  function safeJson(v) {
+    try {
+      return String(JSON.stringify(v));
+    } catch (err) {
+      return `<JSON.stringify threw: ${err.message}>`;
+    }
+  }
+
+  /** Every string reachable from `v`: values and keys, own and non-enumerable, symbols too, cycles cut. */
+  function allStrings(v, out = [], seen = new Set()) {
+    if (typeof v === "string") out.push(v);
+    else if (v === null || (typeof v !== "object" && typeof v !== "function")) out.push(String(v));
+    else if (!seen.has(v)) {
+      seen.add(v);
+      for (const k of Reflect.ownKeys(v)) {
+        out.push(String(k));
+        let x;
+        try {
+          x = v[k];
+        } catch {
+          continue;
+        }
+        allStrings(x, out, seen);
+      }
+    }
+    return out;
+  }
+
+  /** message, String(e), stack, JSON.stringify(e), util.inspect(e), every own property (deeply), e.cause. */
+  function surfaces(e, prefix = "e") {
+    const out = {
+      [`${prefix}.message`]: String(e?.message),
+      [`String(${prefix})`]: String(e),
+      [`${prefix}.stack`]: String(e?.stack),
+      [`JSON.stringify(${prefix})`]: safeJson(e),
+      [`inspect(${prefix})`]: inspect(e, { depth: null, showHidden: true }),
+    };
+    if (e !== null && typeof e === "object") {
+      for (const key of Reflect.ownKeys(e)) {
+        let v;
+        try {
+          v = e[key];
+        } catch {
+          continue;
+        }
+        out[`${prefix}.${String(key)}`] = [...allStrings(v), safeJson(v), inspect(v, { depth: null, showHidden: true })].join("\n");
+      }
+      if (e.cause !== undefined) Object.assign(out, surfaces(e.cause, `${prefix}.cause`));
+    }
+    return out;
+  }
+
+  function assertNoSecret(e, secrets, label) {
+    const leaks = [];
+    for (const [where, text] of Object.entries(surfaces(e))) {
+      for (const s of secrets) if (text.includes(s)) leaks.push(`${JSON.stringify(s)} in ${where}: ${text.slice(Math.max(0, text.indexOf(s) - 120), text.indexOf(s) + s.length + 40)}`);
+    }
+    assert.equal(leaks.length, 0, `${label}: credential leaks:\n  ${leaks.join("\n  ")}`);
+  }
+
+  /** A handler answering `status` with `make(authorizationHeader)` as the body, in `contentType`. */
+  const echo = (status, contentType, make, headers = {}) => (req, res) => {
+    const h = req.headers.authorization ?? "";
+    const body = make(h);
+    res.statusCode = status;
+    res.setHeader("Content-Type", contentType);
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, typeof v === "function" ? v(h) : v);
+    res.setHeader("Content-Length", Buffer.byteLength(body));
+    res.end(body);
+  };
+  const echoJson = (status, headers) =>
+    echo(
+      status,
+      "application/json;charset=UTF-8",
+      (h) =>
+        JSON.stringify({
+          statusCode: status,
+          message: `Rejected Authorization: ${h} (token ${TOKEN})`,
+          data: { authorized: false, valid: false, errors: [{ message: { translation: `header ${h}`, args: [h, TOKEN, { deeper: [h] }] } }], successful: false },
+          echo: { headers: { authorization: h }, token: TOKEN },
+        }),
+      headers,
+    );
+  const echoText = (status, headers) => echo(status, "text/plain;charset=UTF-8", (h) => `upstream refused Authorization: ${h} token=${TOKEN}`, headers);
+  const echoHtml = (status) => echo(status, "text/html", (h) => `<html><head><title>Denied ${h}</title></head><body>${TOKEN}</body></html>`);
+
+  describe("secrets: no error surface holds the credential", { concurrency: true }, () => {
+    for (const [authName, A] of Object.entries(AUTHS)) {
+      const mk = (extra = {}) => new ConfluenceClient({ baseUrl: fake.url, auth: A.auth, retry: FAST, timeout: 2000, ...extra });
+      const someId = () => someUser(2).accountId;
+      /** [label, kind, run(): Promise (the failing call), sentCredential?: whether the fake must have seen it] */
+      const cases = [
+        // invalidArgument
+        ["invalidArgument: empty accountId", "invalidArgument", () => mk().getUser({ accountId: "" })],
+        ["invalidArgument: the token as an expand value", "invalidArgument", () => mk().getUser({ accountId: someId(), expand: [TOKEN] })],
+        ["invalidArgument: the header as an expand value", "invalidArgument", () => mk().getUser({ accountId: someId(), expand: [A.header] })],
+        ["invalidArgument: the token as a migration key next to a username", "invalidArgument", () => mk().getBulkUserMigration({ keys: [TOKEN], usernames: [A.header] })],
+        ["invalidArgument: call options { signal: token }", "invalidArgument", () => mk().getUser({ accountId: someId() }, { signal: TOKEN })],
+        ["invalidArgument: call options with the token as a key", "invalidArgument", () => mk().getUser({ accountId: someId() }, { [TOKEN]: A.header })],
+        // http
+        ["http: 401 from the fake (it does not know this credential)", "http", () => mk().getCurrentUser(), true],
+        ["http: 400 whose JSON body echoes the Authorization header and the token", "http", () => (fake.enqueue(echoJson(400)), mk().getCurrentUser()), true],
+        ["http: 400 text/plain echo", "http", () => (fake.enqueue(echoText(400)), mk().getCurrentUser()), true],
+        ["http: 403 HTML echo", "http", () => (fake.enqueue(echoHtml(403)), mk().getCurrentUser()), true],
+        ["http: 404 whose atl-traceid echoes the header (requestId)", "http", () => (fake.enqueue(echoJson(404, { "atl-traceid": (h) => h })), mk().getCurrentUser()), true],
+        ["http: 400 whose JSON echo escapes characters Gson- and PHP-style ('=' as \\u003d, '/' as \\/)", "http", () => (
+          fake.enqueue(echo(400, "application/json", (h) => JSON.stringify({ message: `auth ${h}`, token: TOKEN, again: h }).replace(/=/g, "\\u003d").replace(/\//g, "\\/"))),
+          mk().getCurrentUser()
+        ), true],
+        // network
+        ["network: a custom fetch throws an Error naming the token and the header (message, cause, stack)", "network", () =>
+          mk({
+            fetch: (url, init) => {
+              const h = init.headers.Authorization ?? init.headers.authorization;
+              const cause = new Error(`proxy said: ${h} / ${TOKEN}`);
+              const err = new Error(`cannot send ${h} (token=${TOKEN}) to ${url}`, { cause });
+              err.stack = `Error: ${h}\n    at ${TOKEN} (file:///x.js:1:1)`;
+              err.config = { headers: init.headers };
+              throw err;
+            },
+          }).getCurrentUser()],
+        ["network: a custom fetch rejects with a string naming the header", "network", () => mk({ fetch: (url, init) => Promise.reject(`refused ${init.headers.Authorization}`) }).getCurrentUser()],
+        ["network: a response whose text() rejects naming the header", "network", () =>
+          mk({ fetch: async (url, init) => ({ status: 200, headers: new Headers({ "content-type": "application/json" }), text: () => Promise.reject(new Error(`stream for ${init.headers.Authorization} broke; ${TOKEN}`)) }) }).getCurrentUser()],
+        ["network: connection refused", "network", async () => mk({ baseUrl: `http://127.0.0.1:${await F.closedPort()}` }).getCurrentUser()],
+        ["network: reset in the middle of a body echoing the header", "network", () => (
+          fake.enqueue(...Array.from({ length: 4 }, () => (req, res) => F.resetMidBody(`{"message":"${req.headers.authorization} ${TOKEN} ${"x".repeat(200)}"}`)(req, res))),
+          mk().getCurrentUser()
+        ), true],
+        // decode
+        ["decode: a malformed 200 body holding the token and the header", "decode", () => (fake.enqueue(echo(200, "application/json", (h) => `{"type":"known","accountId":"${h}","displayName":"${TOKEN}`)), mk().getCurrentUser()), true],
+        ["decode: a 200 body with the header in a field of the wrong type", "decode", () => (
+          fake.enqueue(echo(200, "application/json", (h) => JSON.stringify({ type: "known", accountId: SPECIAL.currentUser, profilePicture: h, displayName: TOKEN }))),
+          mk().getCurrentUser()
+        ), true],
+        ["decode: a 200 HTML page holding the header", "decode", () => (fake.enqueue(echoHtml(200)), mk().getCurrentUser()), true],
+        // timeout
+        ["timeout: a hang", "timeout", () => (fake.enqueue(F.hang()), mk({ timeout: 1000, retry: false }).getCurrentUser()), true],
+        ["timeout: a body echoing the header dripped too slowly", "timeout", () => (
+          fake.enqueue((req, res) => F.drip(`{"message":"${req.headers.authorization} ${TOKEN}"}`, 50)(req, res)),
+          // The drip takes ~6 s; 1.5 s leaves a loaded machine time to connect before it fires.
+          mk({ timeout: 1500, retry: false }).getCurrentUser()
+        ), true],
+        // aborted
+        ["aborted: abort during a hang with a reason naming the token and the header", "aborted", async () => {
+          fake.enqueue(F.hang());
+          const ac = new AbortController();
+          const p = mk().getCurrentUser(undefined, { signal: ac.signal });
+          await waitFor(() => fake.requests.length === 1);
+          ac.abort(new Error(`user cancelled ${A.header} ${TOKEN}`, { cause: A.header }));
+          return p;
+        }, true],
+        ["aborted: an already-aborted signal whose reason names the token", "aborted", () => mk().getCurrentUser(undefined, { signal: AbortSignal.abort(`${TOKEN} ${A.header}`) })],
+        ["aborted: abort during the backoff after a 503 echoing the header", "aborted", async () => {
+          fake.enqueue(echoJson(503, { "Retry-After": "1" }));
+          const ac = new AbortController();
+          const p = mk({ retry: { maxRetries: 3, baseDelayMs: 20, maxDelayMs: 5000 } }).getCurrentUser(undefined, { signal: ac.signal });
+          await waitFor(() => fake.requests.length === 1);
+          await sleep(50);
+          ac.abort(new Error(TOKEN));
+          return p;
+        }, true],
+        // retries exhausted
+        ["retries exhausted: 429s whose JSON bodies echo the token (Retry-After 0)", "http", () => (
+          fake.enqueue(...Array.from({ length: 4 }, () => echoJson(429, { "Retry-After": "0", "atl-traceid": (h) => `trace ${h}` }))),
+          mk().getCurrentUser()
+        ), true],
+        ["retries exhausted: 503s with text/plain echoes", "http", () => (fake.enqueue(...Array.from({ length: 4 }, () => echoText(503))), mk().getCurrentUser()), true],
+        ["retries exhausted: 502 HTML echoes", "http", () => (fake.enqueue(...Array.from({ length: 4 }, () => echoHtml(502))), mk().getCurrentUser()), true],
+        ["retries exhausted: a 429 echo whose Retry-After exceeds maxDelayMs", "http", () => (fake.enqueue(echoJson(429, { "Retry-After": "3600" })), mk().getCurrentUser()), true],
+      ];
+      for (const [label, kind, run, sent] of cases) {
+        ftest(`${authName}: ${label}`, async () => {
+          const { error } = await expectFailure(`secrets ${authName}: ${label}`, run, { kind });
+          if (sent) assert.equal(fake.requests[0]?.headers.authorization, A.header, "the fake saw the credential (so the echo held it)");
+          assertNoSecret(error, A.secrets, label);
+        });
+      }
+
+      describe(`${authName}: constructor errors`, { concurrency: true }, () => {
+        const base = "https://x.atlassian.net";
+        const ctorCases = [
+          ["the token as userinfo in baseUrl, next to auth", { baseUrl: `https://user:${TOKEN}@x.atlassian.net`, auth: A.auth }],
+          ["the token in the baseUrl's query", { baseUrl: `${base}/wiki?token=${TOKEN}`, auth: A.auth }],
+          ["the token in a baseUrl with a space", { baseUrl: `https://x.atlassian.net/ ${TOKEN}`, auth: A.auth }],
+          ["the header value passed as auth (auth: 'Basic …' / 'Bearer …')", { baseUrl: base, auth: A.header }],
+          ["the token given to retry.maxRetries by mistake, valid auth next to it", { baseUrl: base, auth: A.auth, retry: { maxRetries: TOKEN } }],
+          ["the token given to timeout by mistake, valid auth next to it", { baseUrl: base, auth: A.auth, timeout: TOKEN }],
+          ["the token given as fetch by mistake, valid auth next to it", { baseUrl: base, auth: A.auth, fetch: TOKEN }],
+        ];
+        for (const [label, options] of ctorCases) {
+          ftest(label, async () => {
+            const { error } = await expectFailure(`secrets ${authName}: constructor, ${label}`, () => new ConfluenceClient(options), { kind: "invalidArgument" });
+            assertNoSecret(error, A.secrets, label);
+          });
+        }
+      });
+    }
+
+    describe("constructor errors (any auth)", { concurrency: true }, () => {
+      const base = "https://x.atlassian.net";
+      const all = [...new Set([...AUTHS.basic.secrets, ...AUTHS.bearer.secrets])];
+      const ctorCases = [
+        ["a bearer token containing CR/LF", { baseUrl: base, auth: { type: "bearer", token: `${TOKEN}\r\nX-Injected: 1` } }],
+        ["a bearer token with a space (the header value given as the token)", { baseUrl: base, auth: { type: "bearer", token: `Bearer ${TOKEN}` } }],
+        ["the token as userinfo in baseUrl, no auth", { baseUrl: `https://${encodeURIComponent(EMAIL)}:${TOKEN}@x.atlassian.net` }],
+        ["an email containing ':' and the token", { baseUrl: base, auth: { type: "basic", email: `${EMAIL}:${TOKEN}`, apiToken: TOKEN } }],
+        ["the token passed as auth itself (auth: token)", { baseUrl: base, auth: TOKEN }],
+        ["'email:token' passed as auth", { baseUrl: base, auth: `${EMAIL}:${TOKEN}` }],
+      ];
+      for (const [label, options] of ctorCases) {
+        ftest(label, async () => {
+          const { error } = await expectFailure(`secrets: constructor, ${label}`, () => new ConfluenceClient(options), { kind: "invalidArgument" });
+          assertNoSecret(error, all, label);
+        });
+      }
+    });
+
+    ftest("a real-looking token with '=' and '/' echoed by a JSON encoder that escapes them (Gson: \\u003d, PHP: \\/)", async () => {
+      // Atlassian API tokens contain '=' (see CREDENTIALS.apiToken); Gson escapes '=' as \u003d by default.
+      const token = "ATATT3x-tok-SECRET=4f9c/2e";
+      const header = `Bearer ${token}`;
+      const c = new ConfluenceClient({ baseUrl: fake.url, auth: { type: "bearer", token }, retry: false });
+      fake.enqueue(echo(400, "application/json", (h) => JSON.stringify({ statusCode: 400, message: "rejected", echo: h }).replace(/=/g, "\\u003d").replace(/\//g, "\\/")));
+      const { error } = await expectFailure("secrets: escaped JSON echo of a token with '=' and '/'", () => c.getCurrentUser(), { kind: "http", status: 400 });
+      assert.equal(fake.requests[0].headers.authorization, header);
+      assertNoSecret(error, [token, header], "escaped JSON echo");
+    });
+  });
+}

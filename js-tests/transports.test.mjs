@@ -24,6 +24,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { BASIC_HEADER, PKG_DIR, SPECIAL, assertBuilt, closedPort, expectConfluenceError, startFakeConfluence } from "./helpers.mjs";
+import { ConfluenceClient } from "../pkg/node/index.mjs";
+import * as kit from "./kit.mjs";
 
 assertBuilt();
 if (!/^export function connectFetch\(/m.test(readFileSync(join(PKG_DIR, "adapters.js"), "utf8"))) {
@@ -464,6 +466,130 @@ for (const [loader, lib] of Object.entries(LOADERS)) {
         assert.throws(() => lib.adapters.connectFetch({ request: "x" }), { name: "TypeError", message: /connectFetch\(AP\): AP must be Connect's global AP object .*without a request function/ });
         assert.throws(() => lib.adapters.connectFetch(), { name: "TypeError", message: /got undefined/ });
       });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The transport contract of a custom fetch, against the built package (pkg/): relative mode (no baseUrl)
+// and minimal responses (ResponseLike).
+{
+  const { AUTH, QUICK, cannedFetch, collect } = kit;
+
+  // ---------------------------------------------------------------------------------------------------------
+  // 5. Relative mode
+
+  describe("relative mode (no baseUrl)", () => {
+    test("the custom fetch receives /wiki/rest/api/user?accountId=...", async () => {
+      const fetch = cannedFetch();
+      const c = new ConfluenceClient({ fetch });
+      await c.getUser({ accountId: SPECIAL.currentUser });
+      assert.equal(fetch.calls[0].url, `/wiki/rest/api/user?accountId=${SPECIAL.currentUser}`);
+      assert.equal(fetch.calls[0].init.method, "GET");
+      assert.equal(Object.keys(fetch.calls[0].init.headers).some((h) => h.toLowerCase() === "authorization"), false, "no auth header without auth");
+      await c.getCurrentUser();
+      assert.equal(fetch.calls[1].url, "/wiki/rest/api/user/current");
+      await c.getUser({ accountId: SPECIAL.oddAccountId });
+      const u = fetch.calls[2].url;
+      assert.ok(u.startsWith("/wiki/rest/api/user?accountId="), u);
+      const q = new URLSearchParams(u.split("?")[1]);
+      assert.equal(q.get("accountId"), SPECIAL.oddAccountId);
+      assert.ok(!/[ #&+]/.test(u.split("accountId=")[1]), `odd id percent-encoded: ${u}`);
+    });
+
+    test("relative mode with a bearer token function and a bulk lookup of 450 ids", async () => {
+      const seen = [];
+      const fetch = cannedFetch((url, init) => {
+        seen.push(init.headers.Authorization ?? init.headers.authorization);
+        const ids = new URLSearchParams(url.split("?")[1]).get("accountId").split(",");
+        const results = ids.filter((id) => id.startsWith("k")).map((id) => ({ accountId: id, email: `${id}@x.org` }));
+        return new Response(JSON.stringify(results), { status: 200, headers: { "content-type": "application/json" } });
+      });
+      let n = 0;
+      const c = new ConfluenceClient({ fetch, auth: { type: "bearer", token: () => `tok-${++n}` } });
+      const ids = Array.from({ length: 450 }, (_, i) => (i % 3 === 0 ? `k${i}` : `u${i}`));
+      const r = await c.getPrivacyUnsafeUserEmailBulk({ accountIds: ids });
+      assert.equal(fetch.calls.length, 3);
+      for (const call of fetch.calls) assert.ok(call.url.startsWith("/wiki/rest/api/user/email/bulk?accountId="), call.url);
+      assert.deepEqual(r.map((x) => x.accountId), ids.filter((id) => id.startsWith("k")));
+      assert.deepEqual(new Set(seen), new Set(["Bearer tok-1", "Bearer tok-2", "Bearer tok-3"]));
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------------
+  // 6. ResponseLike
+
+  describe("minimal fetch responses (ResponseLike)", () => {
+    const user = {
+      type: "known",
+      accountId: SPECIAL.currentUser,
+      accountType: "atlassian",
+      publicName: "Zoë Łukasiewicz",
+      displayName: "Zoë Łukasiewicz 日本語 😀 Ωmega",
+      timeZone: "Europe/Warsaw",
+    };
+
+    test("only {status, text}: works (no headers, no content-type → parsed as JSON)", async () => {
+      const fetch = cannedFetch(() => ({ status: 200, text: async () => JSON.stringify(user) }));
+      const c = new ConfluenceClient({ baseUrl: "https://x.atlassian.net", auth: AUTH, fetch });
+      assert.deepEqual(await c.getUser({ accountId: SPECIAL.currentUser }), user);
+    });
+
+    test("only {status, arrayBuffer}: works, UTF-8 decoded (non-ASCII names intact)", async () => {
+      const fetch = cannedFetch(() => ({
+        status: 200,
+        arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(user)).buffer,
+      }));
+      const c = new ConfluenceClient({ baseUrl: "https://x.atlassian.net", auth: AUTH, fetch });
+      const got = await c.getUser({ accountId: SPECIAL.currentUser });
+      assert.deepEqual(got, user);
+      assert.equal(got.displayName, "Zoë Łukasiewicz 日本語 😀 Ωmega");
+    });
+
+    test("arrayBuffer of a bulk (array) response and of a paged response", async () => {
+      const records = [{ accountId: "a1", email: "ä@例え.jp" }];
+      const page = { results: [{ type: "group", name: "Ärger & Ölstand" }], start: 0, limit: 200, size: 1, _links: {} };
+      const fetch = cannedFetch((url) => {
+        const body = url.includes("/email/bulk") ? records : page;
+        return { status: 200, arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(body)).buffer };
+      });
+      const c = new ConfluenceClient({ baseUrl: "https://x.atlassian.net", auth: AUTH, fetch });
+      assert.deepEqual(await c.getPrivacyUnsafeUserEmailBulk({ accountIds: ["a1", "a2"] }), records);
+      assert.deepEqual(await collect(c.paginateGroupMembershipsForUser({ accountId: "a1" })), page.results);
+    });
+
+    test("headers with no content-type (get returns null) → body parsed as JSON; rate-limit headers still read", async () => {
+      const infos = [];
+      const fetch = cannedFetch(() => ({
+        status: 200,
+        headers: { get: (name) => (name.toLowerCase() === "x-ratelimit-remaining" ? "7" : null) },
+        text: async () => JSON.stringify(user),
+      }));
+      const c = new ConfluenceClient({ baseUrl: "https://x.atlassian.net", auth: AUTH, fetch, hooks: { onResponse: (i) => infos.push(i) } });
+      assert.deepEqual(await c.getUser({ accountId: SPECIAL.currentUser }), user);
+      assert.deepEqual(infos[0].rateLimit, { "X-RateLimit-Remaining": "7" });
+      assert.equal(infos[0].status, 200);
+    });
+
+    test("an error status with only {status, text}: http error with the parsed body", async () => {
+      const body = { statusCode: 404, message: "No user found with accountId: nobody" };
+      const fetch = cannedFetch(() => ({ status: 404, text: async () => JSON.stringify(body) }));
+      const c = new ConfluenceClient({ baseUrl: "https://x.atlassian.net", auth: AUTH, fetch });
+      const e = await expectConfluenceError(c.getUser({ accountId: "nobody" }), { kind: "http", status: 404 });
+      assert.deepEqual(e.body, body);
+    });
+
+    test("only {status, arrayBuffer} with a 503 is retried, then succeeds", async () => {
+      let n = 0;
+      const fetch = cannedFetch(() => {
+        n++;
+        const status = n === 1 ? 503 : 200;
+        const body = n === 1 ? { statusCode: 503, message: "busy" } : user;
+        return { status, arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(body)).buffer };
+      });
+      const c = new ConfluenceClient({ baseUrl: "https://x.atlassian.net", auth: AUTH, fetch, retry: QUICK });
+      assert.deepEqual(await c.getCurrentUser(), user);
+      assert.equal(fetch.calls.length, 2);
     });
   });
 }
