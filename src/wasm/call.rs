@@ -13,10 +13,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
-use super::gate::held_error;
+use super::gate::{held_error, Held, Permit};
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
-use super::options::{call_signal, Settings, MAX_TIMER_MS};
+use super::options::{call_signal, Settings};
 use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
 use crate::driver::{
@@ -347,8 +347,20 @@ impl Inner {
             true => call.handle(Input::Aborted, 0, 0.0, &|s| s.to_owned()),
             false => call.start(),
         };
+        // The slot of the next attempt, taken at the gate by its backoff wait or its token.
+        let mut permit: Option<Permit<'_>> = None;
         loop {
             ctx.attempts = call.attempts();
+            // An attempt is admitted before it is reported to `onRequest`: a request queued at
+            // the gate has not been sent.
+            if let Step::Token { attempt, .. } | Step::Send { attempt, .. } = &step {
+                if permit.is_none() {
+                    match self.admit(None, signal).await {
+                        Ok(admitted) => permit = Some(admitted),
+                        Err(held) => return Err(self.held(&mut ctx, attempt - 1, held)),
+                    }
+                }
+            }
             let rate_limit = last.as_ref().map_or(&[][..], |(r, _)| &r.rate_limit[..]);
             while let Some(report) = call.poll_report() {
                 self.report(op.name, method, &ctx, report, rate_limit);
@@ -361,9 +373,14 @@ impl Inner {
                 Step::Done(done) => return self.finish(ctx, done, last, cause),
                 // Never given before `Done`, which ends this loop.
                 Step::Over => Input::Aborted,
-                Step::Wait { ms, .. } => match self.sleep(ms, signal).await {
-                    Ok(()) => Input::Waited,
-                    Err(()) => Input::Aborted,
+                // The backoff is waited at the client-wide gate, under one timer with any
+                // pause a rate limit began; the slot it gives is the retry's.
+                Step::Wait { ms, .. } => match self.admit(Some(ms), signal).await {
+                    Ok(admitted) => {
+                        permit = Some(admitted);
+                        Input::Waited
+                    }
+                    Err(held) => return Err(self.held(&mut ctx, call.attempts(), held)),
                 },
                 Step::Token { .. } => {
                     let source = self.settings.token_source.as_ref();
@@ -383,15 +400,8 @@ impl Inner {
                     }
                 }
                 Step::Send { .. } => {
-                    // The client-wide gate (issue 11): a slot under `maxConcurrentRequests`,
-                    // after any pause a rate limit began.
-                    let max_wait_ms = self.settings.retry.max_delay_ms;
-                    let permit = match self.gate.acquire(signal, max_wait_ms, None).await {
-                        Ok(permit) => permit,
-                        Err(held) => {
-                            return Err(held_error(&self.settings.config, &mut ctx, held));
-                        }
-                    };
+                    // Given back once the response is in (or the attempt failed).
+                    let permit = permit.take();
                     let sent_at = js_sys::Date::now();
                     let attempt = self.attempt(call.request(), signal).await;
                     if let Attempt::Response(response) = &attempt {
@@ -539,13 +549,21 @@ impl Inner {
         }
     }
 
-    /// Waits `ms`, or fails at once when the caller's signal aborts.
-    async fn sleep(&self, ms: u64, signal: Option<&AbortSignal>) -> Result<(), ()> {
-        let interrupt = Interrupt::new(Some(ms.min(MAX_TIMER_MS) as u32), signal, None, true);
-        match interrupt.wait().await {
-            Fired::Timer => Ok(()),
-            Fired::Aborted => Err(()),
-        }
+    /// A slot at the client-wide gate (issue 11), after `delay_ms` (a retry's backoff) and any
+    /// pause; a pause longer than `retry.maxDelayMs` is not waited for.
+    async fn admit(
+        &self,
+        delay_ms: Option<u64>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Permit<'_>, Held> {
+        let max_wait_ms = self.settings.retry.max_delay_ms;
+        self.gate.acquire(signal, max_wait_ms, delay_ms).await
+    }
+
+    /// The error of a request the gate held back, after `sent` attempts.
+    fn held(&self, ctx: &mut Context<'_>, sent: u32, held: Held) -> JsValue {
+        ctx.attempts = sent;
+        held_error(&self.settings.config, ctx, held)
     }
 
     /// The JS value of the driver's result: the parsed body, or the `ConfluenceError`.
