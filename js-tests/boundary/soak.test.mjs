@@ -128,8 +128,10 @@ test("soak: memory and the externref table stay flat", { timeout: 10 * 60_000 },
   assert.ok(growth("heap") <= BOUNDS.heap, `the JS heap grew by ${mb(growth("heap"))} MB after warm-up`);
   assert.ok(growth("memory") <= BOUNDS.wasm, `wasm memory grew by ${mb(growth("memory"))} MB after warm-up`);
   assert.ok(last.live - warm.live <= BOUNDS.live, `${last.live - warm.live} more externref slots hold a value`);
-  // The table's length is the most slots held at once: the first 5,000 calls at concurrency 100 raise it
-  // (1,156 to 3,076 seen), and nothing after may (a slot leaked per call would add thousands).
-  const peak = samples.find((s) => s.label.startsWith("concurrent")).table;
-  assert.ok(last.table - peak <= BOUNDS.table, `the externref table grew from ${peak} to ${last.table} slots after the first concurrent round`);
+  // The table's length is the most slots held at once. The rounds that start many calls at once raise it:
+  // 20,000 at concurrency 100, and the 1,000 aborted calls, which all wait at the client-wide gate together
+  // (issue 11: at most maxConcurrentRequests are sent; 1,156 -> 2,052 -> 3,076 seen). The 5,000 calls over
+  // sockets after them may not (a slot leaked per call would add thousands).
+  const peak = samples.find((s) => s.label === "after timed out").table;
+  assert.ok(last.table - peak <= BOUNDS.table, `the externref table grew from ${peak} to ${last.table} slots after the rounds of many calls at once`);
 });

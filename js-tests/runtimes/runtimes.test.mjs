@@ -378,7 +378,7 @@ async function loadPage({ kind, browser }, url) {
 // ------------------------------------------------------------------------------------------------------------
 // What every cell must have got from the fake.
 
-const EXPORTS = ["ConfluenceClient", "GroupMembershipPages", "MigratedUserPages", "isConfluenceError"];
+const EXPORTS = ["ClientCache", "ConfluenceClient", "GroupMembershipPages", "MigratedUserPages", "isConfluenceError"];
 
 function assertScenario(r, label, exports = EXPORTS) {
   const dir = fake.directory;
