@@ -10,11 +10,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { closedPort } from "./fake-server/faults.mjs";
 import { CREDENTIALS, SPECIAL, startFakeConfluence } from "./fake-server/server.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -144,14 +144,6 @@ function assertNoSecrets(r, ...secrets) {
   for (const s of [CREDENTIALS.apiToken, CREDENTIALS.oauthToken, ...secrets]) {
     assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a credential was printed");
   }
-}
-
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** A fake of its own, for tests that count requests or queue canned responses. */

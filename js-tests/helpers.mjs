@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -116,14 +115,8 @@ export function loadSecondCopy(installedDir, root) {
   return { module: require(PKG_NAME), resolved: require.resolve(PKG_NAME) };
 }
 
-/** A 127.0.0.1 port nothing listens on (bound, then released). */
-export async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+/** A 127.0.0.1 port nothing listens on: the fake server's own helper, one copy for every suite. */
+export { closedPort } from "./fake-server/faults.mjs";
 
 /**
  * Awaits `promiseOrFn` (a promise, or a function called synchronously, for constructors) and asserts it
