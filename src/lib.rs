@@ -82,8 +82,9 @@ pub use bulk::{
 struct ReadmeSamples;
 #[cfg(all(feature = "client", not(target_arch = "wasm32")))]
 pub use client::{
-    CallError, Client, ClientBuilder, HookEvent, MigrationResult, Pages, DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES, MAX_WAIT_MS,
+    AbortHandle, CallError, Client, ClientBuilder, HookEvent, HttpResponse, HttpTransport,
+    MigrationResult, Pages, TransportError, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, MAX_CONCURRENCY,
+    MAX_RETRIES, MAX_WAIT_MS,
 };
 pub use config::{bearer_authorization, Auth, ClientConfig, Request, MAX_CREDENTIAL_LEN};
 pub use endpoints::*;

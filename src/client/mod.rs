@@ -5,11 +5,12 @@
 //! a bulk call, the next page) is the call driver's ([`crate::driver`]); this module performs
 //! its steps: send with [`transport`] (ureq over rustls), sleep, decode into the models.
 
+mod abort;
 mod transport;
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
@@ -28,9 +29,12 @@ use crate::{
     parse_error_redacted, Auth, BulkEndpoint, ClientConfig, Endpoint, Error, ErrorKind,
     GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
     GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
-    GetPrivacyUnsafeUserEmailParams, GetUserParams, Request, RetryPolicy,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams, Redactor, Request, RetryPolicy,
 };
-use transport::{Failure, Response, Transport};
+pub use abort::AbortHandle;
+use abort::{race, Raced};
+use transport::Ureq;
+pub use transport::{HttpResponse, HttpTransport, TransportError};
 
 /// The time one attempt may take by default, as in the JS client (`timeout: 30000`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -147,7 +151,10 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     concurrency: usize,
-    hook: Option<Hook>,
+    hook: Option<Arc<Hook>>,
+    token: Option<TokenFn>,
+    transport: Option<Arc<dyn HttpTransport>>,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -160,6 +167,9 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("concurrency", &self.concurrency)
             .field("hook", &self.hook.is_some())
+            .field("token_fn", &self.token.is_some())
+            .field("transport", &self.transport.is_some())
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -192,13 +202,48 @@ impl ClientBuilder {
     /// (retried or not) and each retry before its wait, as the JS client's `onRequest`,
     /// `onResponse` and `onRetry` do. It runs on the thread making the request; keep it short.
     pub fn hook(mut self, hook: impl Fn(&HookEvent<'_>) + Send + Sync + 'static) -> Self {
-        self.hook = Some(Box::new(hook));
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Asks `token` for the bearer token before every attempt (the JS client's
+    /// `auth: { type: "bearer", token: () => ... }`), so a token refreshed during a backoff
+    /// wait is the one the retry sends; it replaces the builder's [`Auth`]. Its `Err` ends the
+    /// call with [`ErrorKind::InvalidArgument`] (`auth.token threw: ...`), as does a token that
+    /// could not be a header (empty, longer than [`crate::MAX_CREDENTIAL_LEN`] bytes, not
+    /// visible ASCII). It runs on a thread of its own, bounded by the attempt's timeout and the
+    /// call's [`AbortHandle`]. Every token it gives is redacted from every error.
+    pub fn token_fn(
+        mut self,
+        token: impl Fn() -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.token = Some(Arc::new(token));
+        self
+    }
+
+    /// Sends requests with `transport` instead of the built-in one (ureq over rustls).
+    pub fn transport(mut self, transport: impl HttpTransport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Trusts these root certificates (DER) instead of the built-in Mozilla roots, for a site
+    /// reached through a TLS-inspecting proxy or signed by a private authority: give every
+    /// root the client needs (an empty list keeps the built-in ones). Used by the built-in
+    /// transport only.
+    pub fn root_certificates(mut self, certificates: Vec<Vec<u8>>) -> Self {
+        self.root_certificates = certificates;
         self
     }
 
     /// Validates the settings. The error is [`Error::InvalidArgument`], naming the setting.
     pub fn build(self) -> Result<Client, Error> {
-        let config = ClientConfig::new(Some(&self.base_url), self.auth)?;
+        // A token function's tokens are sent instead of a fixed credential.
+        let auth = match self.token {
+            Some(_) => Auth::None,
+            None => self.auth,
+        };
+        let config = ClientConfig::new(Some(&self.base_url), auth)?;
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
             return Err(Error::invalid(format!(
                 "concurrency must be a whole number from 1 to {MAX_CONCURRENCY}"
@@ -223,20 +268,28 @@ impl ClientBuilder {
                 "retry.maxDelayMs must be at most {MAX_WAIT_MS}"
             )));
         }
-        // A proxy from the environment is for reaching the outside: a loopback site is
-        // reached directly (and a test server on 127.0.0.1 is never sent elsewhere).
-        let transport = Transport::new(!is_loopback_base(config.base_url()));
+        let transport: Arc<dyn HttpTransport> = match self.transport {
+            Some(transport) => transport,
+            // A proxy from the environment is for reaching the outside: a loopback site is
+            // reached directly (and a test server on 127.0.0.1 is never sent elsewhere).
+            None => Arc::new(Ureq::new(
+                !is_loopback_base(config.base_url()),
+                &self.root_certificates,
+            )),
+        };
         Ok(Client {
             config,
             transport,
             settings: CallSettings {
                 retry: self.retry,
                 timeout_ms,
-                // No token source natively: a fixed `Auth` is in every request already.
-                token_per_attempt: false,
+                token_per_attempt: self.token.is_some(),
             },
             concurrency: self.concurrency,
             hook: self.hook,
+            token: self.token,
+            recent_tokens: Arc::default(),
+            abort: None,
         })
     }
 }
@@ -287,16 +340,25 @@ fn is_loopback_base(base: &str) -> bool {
 /// assert_eq!(user.public_name.as_deref(), Some("Mia"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Clone)]
 pub struct Client {
     config: ClientConfig,
-    transport: Transport,
+    transport: Arc<dyn HttpTransport>,
     settings: CallSettings,
     concurrency: usize,
-    hook: Option<Hook>,
+    hook: Option<Arc<Hook>>,
+    token: Option<TokenFn>,
+    /// The token function's last few tokens (see [`RECENT_TOKENS`]), shared by the clones.
+    recent_tokens: Arc<Mutex<Vec<String>>>,
+    /// The handle that aborts this client's calls ([`Client::with_abort`]).
+    abort: Option<AbortHandle>,
 }
 
 /// A hook: called for every [`HookEvent`] of every call, from the thread making the request.
-type Hook = Box<dyn Fn(&HookEvent<'_>) + Send + Sync>;
+type Hook = dyn Fn(&HookEvent<'_>) + Send + Sync;
+
+/// A token function: the bearer token for the next attempt, or why there is none.
+type TokenFn = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
 
 /// What a hook receives: one of the driver's [`Report`]s (the JS `onRequest`, `onResponse` and
 /// `onRetry` hooks' events), with the call it belongs to.
@@ -319,6 +381,8 @@ impl fmt::Debug for Client {
             .field("settings", &self.settings)
             .field("concurrency", &self.concurrency)
             .field("hook", &self.hook.is_some())
+            .field("token_fn", &self.token.is_some())
+            .field("abort", &self.abort)
             .finish()
     }
 }
@@ -340,6 +404,21 @@ impl Client {
             timeout: Some(DEFAULT_TIMEOUT),
             concurrency: DEFAULT_CONCURRENCY,
             hook: None,
+            token: None,
+            transport: None,
+            root_certificates: Vec::new(),
+        }
+    }
+
+    /// This client's settings and connections, with its calls aborted by `handle` (as the
+    /// JS client's per-call `signal`): [`AbortHandle::abort`] ends every call made through
+    /// the returned client at once, in an attempt or a backoff wait, and every later one
+    /// before it sends anything, with [`ErrorKind::Aborted`]. Cheap: it shares everything
+    /// with `self`, whose own calls are not affected.
+    pub fn with_abort(&self, handle: &AbortHandle) -> Client {
+        Client {
+            abort: Some(handle.clone()),
+            ..self.clone()
         }
     }
 
@@ -541,7 +620,8 @@ impl Client {
 
     /// Drives `request` as a call of `E` and decodes its success.
     fn run<E: Endpoint>(&self, request: Request) -> Result<E::Output, CallError> {
-        let (response, ended) = self.drive(E::OPERATION, request, E::SHAPE)?;
+        let mut secrets = Secrets::new(&self.config, lock(&self.recent_tokens).clone());
+        let (response, ended) = self.drive(E::OPERATION, request, E::SHAPE, &mut secrets)?;
         // The driver validated the body against the model's shape; serde's own refusal is
         // still an error, never a panic.
         decode_body(&response).map_err(|error| {
@@ -553,11 +633,11 @@ impl Client {
                 } => Error::Decode {
                     status,
                     path,
-                    message: self.config.redact(&message),
+                    message: secrets.redact(&message),
                 },
                 other => other,
             };
-            self.failed(E::OPERATION, ended, error, Some(&response))
+            self.failed(E::OPERATION, ended, error, Some(&response), &secrets)
         })
     }
 
@@ -633,69 +713,92 @@ impl Client {
         Ok(results.into_iter().map(|(_, value)| value).collect())
     }
 
-    /// Performs the steps of one call's driver: sends, sleeps, and returns the final response
-    /// of a successful call, or the error.
+    /// Performs the steps of one call's driver: asks the token function, sends, sleeps, and
+    /// returns the final response of a successful call, or the error. Every wait (a send, a
+    /// token, a backoff) ends at once when the call's [`AbortHandle`] fires.
     fn drive(
         &self,
         operation: &'static str,
         request: Request,
         shape: &'static Shape,
-    ) -> Result<(Response, Ended), CallError> {
-        let redact = |s: &str| self.config.redact(s);
-        let url = redact(&request.url);
+        secrets: &mut Secrets<'_>,
+    ) -> Result<(HttpResponse, Ended), CallError> {
+        let url = self.config.redact(&request.url);
+        let abort = self.abort.as_ref();
         let mut call = Call::new(request, shape, self.settings);
-        let mut step = call.start();
+        let mut step = match abort.is_some_and(AbortHandle::is_aborted) {
+            // Aborted before the call: nothing is sent.
+            true => call.handle(Input::Aborted, now_ms(), random(), &|s| s.to_owned()),
+            false => call.start(),
+        };
         loop {
             // Each report before the step that follows it, as the driver asks.
             self.report(&mut call, operation, &url);
-            step = match step {
+            // What the step gave, which the input below borrows.
+            let token: String;
+            let message: String;
+            let mut fetched: Option<HttpResponse> = None;
+            let input = match step {
                 Step::Send { timeout_ms, .. } => {
                     let timeout = timeout_ms.map(|ms| Duration::from_millis(u64::from(ms)));
                     let sent_at = Instant::now();
-                    match self.transport.send(call.request(), timeout) {
-                        Ok(response) => {
-                            let input = Input::Response(crate::driver::Response {
+                    let transport = Arc::clone(&self.transport);
+                    let request = call.request().clone();
+                    // The attempt's deadline and the abort are kept here, whatever the
+                    // transport does: the send runs on a thread of its own, left behind then.
+                    match race(abort, timeout, move || transport.send(&request, timeout)) {
+                        Raced::Done(Ok(response)) => {
+                            let response = fetched.insert(response);
+                            Input::Response(crate::driver::Response {
                                 status: response.status,
                                 content_type: response.header("content-type"),
                                 retry_after: response.header("retry-after"),
                                 body: &response.body,
                                 elapsed_ms: sent_at.elapsed().as_secs_f64() * 1000.0,
-                            });
-                            match call.handle(input, now_ms(), random(), &redact) {
-                                Step::Done(done) => {
-                                    self.report(&mut call, operation, &url);
-                                    return self.finish(operation, url, done, Some(response));
-                                }
-                                other => other,
-                            }
+                            })
                         }
-                        Err(Failure::TimedOut) => {
-                            call.handle(Input::TimedOut, now_ms(), random(), &redact)
+                        Raced::Done(Err(TransportError::TimedOut)) | Raced::TimedOut => {
+                            Input::TimedOut
                         }
-                        Err(Failure::Network(message)) => {
-                            let message = redact(&message);
-                            call.handle(
-                                Input::NetworkFailure(&message),
-                                now_ms(),
-                                random(),
-                                &redact,
-                            )
+                        Raced::Done(Err(TransportError::Network(why))) | Raced::Lost(why) => {
+                            message = secrets.redact(&why);
+                            Input::NetworkFailure(&message)
                         }
+                        Raced::Aborted => Input::Aborted,
                     }
                 }
-                Step::Wait { ms, .. } => {
-                    std::thread::sleep(Duration::from_millis(ms));
-                    call.handle(Input::Waited, now_ms(), random(), &redact)
+                Step::Wait { ms, .. } => match abort::sleep(abort, Duration::from_millis(ms)) {
+                    true => Input::Aborted,
+                    false => Input::Waited,
+                },
+                Step::Token { timeout_ms, .. } => {
+                    let timeout = timeout_ms.map(|ms| Duration::from_millis(u64::from(ms)));
+                    match &self.token {
+                        Some(source) => {
+                            let source = Arc::clone(source);
+                            match race(abort, timeout, move || source()) {
+                                Raced::Done(Ok(got)) => {
+                                    self.remember_token(secrets, &got);
+                                    token = got;
+                                    Input::Token(&token)
+                                }
+                                Raced::Done(Err(why)) => {
+                                    message = secrets.redact(&format!("auth.token threw: {why}"));
+                                    Input::TokenInvalid(&message)
+                                }
+                                Raced::Lost(_) => {
+                                    Input::TokenInvalid("auth.token threw: it panicked")
+                                }
+                                Raced::TimedOut => Input::TimedOut,
+                                Raced::Aborted => Input::Aborted,
+                            }
+                        }
+                        // Without a token function the driver never asks; were it to, the
+                        // call ends with an error rather than a hang.
+                        None => Input::TokenInvalid("auth.token must be a function"),
+                    }
                 }
-                // `token_per_attempt` is off: the driver never asks; were it to, refusing
-                // ends the call with an error rather than a hang.
-                Step::Token { .. } => call.handle(
-                    Input::TokenInvalid("auth.token: this client has no token source"),
-                    now_ms(),
-                    random(),
-                    &redact,
-                ),
-                Step::Done(done) => return self.finish(operation, url, done, None),
+                Step::Done(done) => return self.finish(operation, url, done, None, secrets),
                 // Only an input after `Done` gives this, and the loop ends at `Done`.
                 Step::Over => {
                     let ended = Ended {
@@ -703,9 +806,30 @@ impl Client {
                         attempts: call.attempts(),
                         retry_after_ms: None,
                     };
-                    return Err(self.failed(operation, ended, no_response(), None));
+                    return Err(self.failed(operation, ended, no_response(), None, secrets));
                 }
             };
+            let redact = |s: &str| secrets.redact(s);
+            step = call.handle(input, now_ms(), random(), &redact);
+            // A call that ends on a response ends with it (its body is the result or the
+            // error's).
+            if let (Step::Done(done), Some(response)) = (&step, fetched) {
+                self.report(&mut call, operation, &url);
+                return self.finish(operation, url, done.clone(), Some(response), secrets);
+            }
+        }
+    }
+
+    /// Keeps a token the token function gave, for redaction: for the whole call (a later
+    /// error may echo any attempt's token) and among the client's last few.
+    fn remember_token(&self, secrets: &mut Secrets<'_>, token: &str) {
+        secrets.add(token);
+        let mut recent = lock(&self.recent_tokens);
+        if !recent.iter().any(|t| t == token) {
+            if recent.len() == RECENT_TOKENS {
+                recent.remove(0);
+            }
+            recent.push(token.to_owned());
         }
     }
 
@@ -728,8 +852,9 @@ impl Client {
         operation: &'static str,
         url: String,
         done: Done,
-        response: Option<Response>,
-    ) -> Result<(Response, Ended), CallError> {
+        response: Option<HttpResponse>,
+        secrets: &Secrets<'_>,
+    ) -> Result<(HttpResponse, Ended), CallError> {
         let ended = Ended {
             url,
             attempts: done.attempts,
@@ -738,17 +863,17 @@ impl Client {
         let error = match (done.end, response) {
             (End::Success, Some(response)) => return Ok((response, ended)),
             (End::Http { .. }, Some(response)) => {
-                let error = self.http_error(&response);
-                return Err(self.failed(operation, ended, error, Some(&response)));
+                let error = self.http_error(&response, secrets);
+                return Err(self.failed(operation, ended, error, Some(&response), secrets));
             }
             (End::Decode(error), response) => {
-                return Err(self.failed(operation, ended, error, response.as_ref()))
+                return Err(self.failed(operation, ended, error, response.as_ref(), secrets))
             }
             (End::Failed { error, .. }, _) => error,
             // The driver ends with Success or Http only on the response just fed to it.
             (End::Success | End::Http { .. }, None) => no_response(),
         };
-        Err(self.failed(operation, ended, error, None))
+        Err(self.failed(operation, ended, error, None, secrets))
     }
 
     fn failed(
@@ -756,7 +881,8 @@ impl Client {
         operation: &'static str,
         ended: Ended,
         error: Error,
-        response: Option<&Response>,
+        response: Option<&HttpResponse>,
+        secrets: &Secrets<'_>,
     ) -> CallError {
         CallError(Box::new(Failed {
             operation,
@@ -766,14 +892,14 @@ impl Client {
             retry_after_ms: ended.retry_after_ms,
             request_id: response
                 .and_then(|r| r.header("atl-traceid"))
-                .map(|id| self.config.redact(id)),
+                .map(|id| secrets.redact(id)),
             message: None,
         }))
     }
 
     /// The error of a non-2xx response: Atlassian's message, and a redacted copy of its body.
-    fn http_error(&self, response: &Response) -> Error {
-        let redact = |s: &str| self.config.redact(s);
+    fn http_error(&self, response: &HttpResponse, secrets: &Secrets<'_>) -> Error {
+        let redact = |s: &str| secrets.redact(s);
         let content_type = response.header("content-type");
         match parse_error_redacted(response.status, content_type, &response.body, &redact) {
             Error::Http {
@@ -798,6 +924,51 @@ fn no_response() -> Error {
     }
 }
 
+/// How many of the token function's latest tokens a client redacts from later calls' errors
+/// (a server may echo a token of an earlier call), as the JS client does.
+const RECENT_TOKENS: usize = 4;
+
+/// What an error of one call must not show: the client's credentials and the tokens the token
+/// function gave (this call's, and the client's last few before it).
+struct Secrets<'c> {
+    config: &'c ClientConfig,
+    tokens: Vec<String>,
+    /// The tokens' search table, built the first time an error needs it.
+    table: std::cell::OnceCell<Redactor>,
+}
+
+impl<'c> Secrets<'c> {
+    fn new(config: &'c ClientConfig, tokens: Vec<String>) -> Secrets<'c> {
+        Secrets {
+            config,
+            tokens,
+            table: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn add(&mut self, token: &str) {
+        if !self.tokens.iter().any(|t| t == token) {
+            self.tokens.push(token.to_owned());
+            self.table = std::cell::OnceCell::new();
+        }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let once = self.config.redact(text);
+        if self.tokens.is_empty() {
+            return once;
+        }
+        let table = self.table.get_or_init(|| {
+            let mut table = Redactor::default();
+            for token in &self.tokens {
+                table.add_credential(token);
+            }
+            table
+        });
+        table.redact(&once)
+    }
+}
+
 /// Where a driven call ended, for its error.
 struct Ended {
     /// The request URL, redacted.
@@ -808,7 +979,7 @@ struct Ended {
 
 /// Decodes a successful body the way the driver validated it: as text from a UTF-8 decoder (a
 /// leading byte order mark dropped, invalid sequences replaced).
-fn decode_body<T: DeserializeOwned>(response: &Response) -> Result<T, Error> {
+fn decode_body<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, Error> {
     let bytes = response
         .body
         .strip_prefix(b"\xEF\xBB\xBF")
