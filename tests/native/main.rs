@@ -1575,3 +1575,191 @@ fn abort_during_a_bulk_fan_out_ends_every_chunk_and_starts_no_more() {
     std::thread::sleep(Duration::from_millis(150));
     assert_eq!(fake.requests().len(), 2, "no chunk starts after the abort");
 }
+
+// ---- token function ----
+
+/// A token function that gives `tokens` in turn (the last one again after them), counting
+/// its calls.
+fn tokens_in_turn(
+    tokens: Vec<String>,
+) -> (
+    impl Fn() -> Result<String, String> + Send + Sync + 'static,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let source = move || {
+        let n = counted.fetch_add(1, Ordering::SeqCst);
+        Ok(tokens[n.min(tokens.len() - 1)].clone())
+    };
+    (source, calls)
+}
+
+#[test]
+fn the_token_function_is_asked_once_per_attempt_and_a_refreshed_token_is_the_retrys() {
+    use std::sync::atomic::Ordering;
+    let mut fake = Fake::new();
+    let stale = "stale-token-Zq81xYv0".to_owned();
+    let (source, calls) = tokens_in_turn(vec![stale.clone(), fake.credential("oauthToken")]);
+    // A fixed credential given too is replaced by the function.
+    let c = Client::builder(&fake.url, basic(&fake))
+        .retry(FAST)
+        .token_fn(source)
+        .build()
+        .unwrap();
+    // The first attempt (with the stale token) gets a 503; the retry sends the fresh one.
+    fake.enqueue(vec![status(503, json!({}))]);
+    c.get_current_user(&current()).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[1].auth, "bearer",
+        "the refreshed token is the retry's"
+    );
+    // Without a canned answer the stale token itself reaches the fake, which refuses it.
+    fake.reset();
+    let (source, calls) = tokens_in_turn(vec![stale]);
+    let c = builder(&fake).token_fn(source).build().unwrap();
+    let err = c.get_current_user(&current()).unwrap_err();
+    expect(&fake, &err, ErrorKind::Http, 401, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(fake.requests()[0].auth, "invalid");
+}
+
+#[test]
+fn a_failing_or_unusable_token_function_is_an_invalid_argument_and_nothing_is_sent() {
+    let mut fake = Fake::new();
+    let secret = fake.credential("oauthToken");
+    let many = GetBulkUserLookupParams {
+        account_ids: unknown_ids(450).iter().map(|s| s.as_str().into()).collect(),
+        expand: vec![],
+        limit: None,
+    };
+    let cases: Vec<(&str, Result<String, String>, &str)> = vec![
+        (
+            "err",
+            Err("token store offline".into()),
+            "auth.token threw: token store offline",
+        ),
+        ("empty", Ok(String::new()), "auth.token must not be empty"),
+        (
+            "CR/LF",
+            Ok(format!("{secret}\r\nX-Injected: yes")),
+            "auth.token must be visible ASCII without spaces or line breaks",
+        ),
+        (
+            "LF",
+            Ok(format!("{secret}\nX-Injected: yes")),
+            "auth.token must be visible ASCII without spaces or line breaks",
+        ),
+        (
+            "space",
+            Ok(format!("{secret} more")),
+            "auth.token must be visible ASCII without spaces or line breaks",
+        ),
+        (
+            "too long",
+            Ok("t".repeat(16 * 1024 + 1)),
+            "auth.token is longer than",
+        ),
+    ];
+    for (label, answer, message) in cases {
+        let c = builder(&fake)
+            .token_fn(move || answer.clone())
+            .build()
+            .unwrap();
+        let errors = [
+            c.get_current_user(&current()).unwrap_err(),
+            c.get_bulk_user_lookup(&many).unwrap_err(),
+            c.paginate_group_memberships_for_user(&GetGroupMembershipsForUserParams {
+                account_id: fake.special("manyGroups").as_str().into(),
+                start: None,
+                limit: None,
+            })
+            .next()
+            .unwrap()
+            .unwrap_err(),
+        ];
+        for err in errors {
+            assert_eq!(
+                (err.kind(), err.status()),
+                (ErrorKind::InvalidArgument, 0),
+                "{label}: {err}"
+            );
+            assert!(err.to_string().contains(message), "{label}: {err}");
+            let shown = format!("{err} {err:?}");
+            assert!(
+                !shown.contains(&secret) && !shown.contains("X-Injected"),
+                "{label}: {shown}"
+            );
+        }
+    }
+    assert!(fake.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn every_token_the_function_gave_is_redacted_from_errors() {
+    let mut fake = Fake::new();
+    let first = "first-T0KEN-a8f3k2m9q";
+    let second = "second-T0KEN-z7x5c3v1b";
+    let (source, _) = tokens_in_turn(vec![first.into(), second.into()]);
+    let c = builder(&fake).token_fn(source).build().unwrap();
+    // The retry's answer echoes both attempts' tokens, in its body and its trace id.
+    fake.enqueue(vec![
+        status(503, json!({})),
+        json!({ "status": 400, "headers": { "atl-traceid": second },
+                "body": { "message": format!("bad token {first}"), "echo": { second: [format!("Bearer {second}")] } } }),
+    ]);
+    let err = c.get_current_user(&current()).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status(), err.attempts()),
+        (ErrorKind::Http, 400, 2)
+    );
+    let shown = format!("{err} {err:?}");
+    for token in [first, second] {
+        assert!(!shown.contains(token), "{token} in {shown}");
+    }
+    assert!(shown.contains("[REDACTED]"), "{shown}");
+    // A later call's error still hides them (a server may echo an earlier call's token).
+    fake.enqueue(vec![
+        json!({ "status": 400, "body": { "message": format!("old {first}") } }),
+    ]);
+    let err = c.get_current_user(&current()).unwrap_err();
+    assert!(!format!("{err} {err:?}").contains(first), "{err:?}");
+}
+
+#[test]
+fn a_token_function_that_hangs_is_bounded_by_the_timeout_and_the_abort() {
+    let fake = Fake::new();
+    let hang = || -> Result<String, String> {
+        std::thread::sleep(Duration::from_secs(5));
+        Ok("late-token-value".into())
+    };
+    let c = builder(&fake)
+        .timeout(Some(Duration::from_millis(200)))
+        .token_fn(hang)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = c.get_current_user(&current()).unwrap_err();
+    // A token wait that times out sent nothing: no attempt to retry.
+    expect(&fake, &err, ErrorKind::Timeout, 0, 0);
+    assert!(
+        started.elapsed() < Duration::from_millis(200 + 700),
+        "{:?}",
+        started.elapsed()
+    );
+    let handle = AbortHandle::new();
+    let c = builder(&fake)
+        .token_fn(hang)
+        .build()
+        .unwrap()
+        .with_abort(&handle);
+    let aborter = abort_after(&handle, 100);
+    let err = c.get_current_user(&current()).unwrap_err();
+    let ended = Instant::now();
+    expect_aborted(&fake, &err, "getCurrentUser", 0);
+    assert!(ended - aborter.join().unwrap() < Duration::from_millis(300));
+}
