@@ -12,7 +12,8 @@ use confluence_users::{
     AbortHandle, Auth, CallError, Client, ClientBuilder, Error, ErrorKind, GetAnonymousUserParams,
     GetBulkUserLookupParams, GetBulkUserMigrationParams, GetCurrentUserParams,
     GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
-    GetPrivacyUnsafeUserEmailParams, GetUserParams, RetryPolicy, UserExpand,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams, HttpResponse, HttpTransport, RetryPolicy,
+    TransportError, UserExpand,
 };
 use fake::{error_body, status, Fake};
 use serde_json::{json, Value};
@@ -1762,4 +1763,92 @@ fn a_token_function_that_hangs_is_bounded_by_the_timeout_and_the_abort() {
     let ended = Instant::now();
     expect_aborted(&fake, &err, "getCurrentUser", 0);
     assert!(ended - aborter.join().unwrap() < Duration::from_millis(300));
+}
+
+// ---- custom transport ----
+
+/// An in-memory transport: answers from a list, records what it was asked. No socket.
+struct Canned {
+    answers: std::sync::Mutex<Vec<HttpResponse>>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>,
+}
+
+impl HttpTransport for Canned {
+    fn send(
+        &self,
+        request: &confluence_users::Request,
+        _timeout: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError> {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect();
+        self.seen
+            .lock()
+            .unwrap()
+            .push((request.url.clone(), headers));
+        let mut answers = self.answers.lock().unwrap();
+        match answers.is_empty() {
+            true => Err(TransportError::Network("no answer left".into())),
+            false => Ok(answers.remove(0)),
+        }
+    }
+}
+
+#[test]
+fn a_custom_transport_is_used_and_its_429_is_retried() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let json_type = || vec![("content-type".to_owned(), "application/json".to_owned())];
+    let transport = Canned {
+        answers: std::sync::Mutex::new(vec![
+            HttpResponse {
+                status: 429,
+                headers: vec![("retry-after".to_owned(), "0".to_owned())],
+                body: Vec::new(),
+            },
+            HttpResponse {
+                status: 200,
+                headers: json_type(),
+                body:
+                    br#"{"type":"known","accountId":"5b10ac8d82e05b22cc7d4ef5","publicName":"Mia"}"#
+                        .to_vec(),
+            },
+        ]),
+        seen: seen.clone(),
+    };
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = events.clone();
+    let c = Client::builder(
+        "https://your-domain.atlassian.net",
+        Auth::Bearer {
+            token: "in-memory-token-Xy12".into(),
+        },
+    )
+    .retry(FAST)
+    .transport(transport)
+    .hook(move |e| recorded.lock().unwrap().push(e.report))
+    .build()
+    .unwrap();
+    let u = c.get_user(&user("5b10ac8d82e05b22cc7d4ef5")).unwrap();
+    assert_eq!(u.public_name.as_deref(), Some("Mia"));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "the 429 was retried");
+    for (url, headers) in seen.iter() {
+        assert_eq!(
+            url,
+            "https://your-domain.atlassian.net/wiki/rest/api/user?accountId=5b10ac8d82e05b22cc7d4ef5"
+        );
+        assert!(headers.contains(&("Authorization".into(), "Bearer in-memory-token-Xy12".into())));
+    }
+    let retries: Vec<_> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| match r {
+            confluence_users::driver::Report::Retry { status, .. } => Some(*status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries, [429]);
 }
