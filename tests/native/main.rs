@@ -1767,10 +1767,13 @@ fn a_token_function_that_hangs_is_bounded_by_the_timeout_and_the_abort() {
 
 // ---- custom transport ----
 
+/// The URL and headers of each request a [`Canned`] transport was given.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
 /// An in-memory transport: answers from a list, records what it was asked. No socket.
 struct Canned {
     answers: std::sync::Mutex<Vec<HttpResponse>>,
-    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    seen: Seen,
 }
 
 impl HttpTransport for Canned {
@@ -1798,7 +1801,7 @@ impl HttpTransport for Canned {
 
 #[test]
 fn a_custom_transport_is_used_and_its_429_is_retried() {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Seen::default();
     let json_type = || vec![("content-type".to_owned(), "application/json".to_owned())];
     let transport = Canned {
         answers: std::sync::Mutex::new(vec![
