@@ -92,7 +92,7 @@ pub(crate) fn whole(n: f64, min: i64, max: i64) -> Result<f64, WholeError> {
     if !n.is_finite() {
         return Err(WholeError::NotFinite);
     }
-    if n.fract() != 0.0 || n < min as f64 || n > max as f64 {
+    if !crate::options::is_whole_in(n, min, max) {
         return Err(WholeError::OutOfRange { min, max });
     }
     Ok(n)

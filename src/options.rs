@@ -1,10 +1,13 @@
-//! The client's options, decided here: which keys each options object may have, the defaults,
-//! the ranges and the messages for values out of them. The wasm skin reads a JS options object
-//! into the [`Given`] values below (a number, `false`, absent, anything else) and asks these
-//! functions what the setting is.
+//! The client's options, decided here for both front ends: which keys each options object may
+//! have, the defaults, the ranges and the messages for values out of them. The wasm skin reads
+//! a JS options object into the `Given` values below (a number, `false`, absent, anything
+//! else) and asks these functions what the setting is; the native `Client`'s builder checks
+//! its typed values with the `check_*` functions those apply, so a default, a range or a
+//! message cannot differ between the two. What only a JS options object has (its keys, the
+//! `Given` readers, the settings only the JS client has) is compiled for wasm32 and the tests.
 
-use crate::input::whole;
 use crate::retry::RetryPolicy;
+#[cfg(any(target_arch = "wasm32", test))]
 use crate::validate::shown;
 
 /// The longest `setTimeout` delay JS engines honour (2^31 - 1 ms); larger ones fire at once.
@@ -18,6 +21,7 @@ pub const MAX_CONCURRENCY: usize = 32;
 /// The most retries after the first attempt.
 pub const MAX_RETRIES: u32 = 100;
 
+#[cfg(target_arch = "wasm32")]
 /// The keys of `new ConfluenceClient(options)`.
 pub(crate) const CLIENT_FIELDS: &[&str] = &[
     "baseUrl",
@@ -31,15 +35,20 @@ pub(crate) const CLIENT_FIELDS: &[&str] = &[
     "coalesce",
     "cache",
 ];
+#[cfg(target_arch = "wasm32")]
 /// The keys of `options.hooks`.
 pub(crate) const HOOK_FIELDS: &[&str] = &["onRequest", "onResponse", "onRetry", "onRateLimit"];
+#[cfg(target_arch = "wasm32")]
 /// The keys of `options.retry`.
 pub(crate) const RETRY_FIELDS: &[&str] = &["maxRetries", "baseDelayMs", "maxDelayMs"];
+#[cfg(any(target_arch = "wasm32", test))]
 /// Every key of `options.auth`, whatever its type.
 pub(crate) const AUTH_FIELDS: &[&str] = &["type", "email", "apiToken", "token"];
+#[cfg(target_arch = "wasm32")]
 /// The keys of each call's options.
 pub(crate) const CALL_FIELDS: &[&str] = &["signal"];
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// What an option's value is, as far as these rules care.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Given {
@@ -53,16 +62,22 @@ pub(crate) enum Given {
     Other,
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// `options.concurrency`: a whole number from 1 to [`MAX_CONCURRENCY`], default
 /// [`DEFAULT_CONCURRENCY`].
 pub(crate) fn concurrency(given: Given) -> Result<usize, String> {
     match given {
         Given::Absent => Ok(DEFAULT_CONCURRENCY),
-        Given::Number(n) => match whole(n, 1, MAX_CONCURRENCY as i64) {
-            Ok(n) => Ok(n as usize),
-            Err(_) => Err(bad_concurrency()),
-        },
+        Given::Number(n) => check_concurrency(n),
         Given::False | Given::Other => Err(bad_concurrency()),
+    }
+}
+
+/// A concurrency: a whole number from 1 to [`MAX_CONCURRENCY`].
+pub(crate) fn check_concurrency(n: f64) -> Result<usize, String> {
+    match is_whole_in(n, 1, MAX_CONCURRENCY as i64) {
+        true => Ok(n as usize),
+        false => Err(bad_concurrency()),
     }
 }
 
@@ -70,22 +85,51 @@ fn bad_concurrency() -> String {
     format!("options.concurrency must be a whole number from 1 to {MAX_CONCURRENCY}")
 }
 
+/// Whether `n` is a whole number within `min..=max`: the one rule for every whole-number
+/// setting (and, through `input::whole`, for params).
+pub(crate) fn is_whole_in(n: f64, min: i64, max: i64) -> bool {
+    n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64
+}
+
+/// A timeout in ms: a whole number from 1 to [`MAX_TIMER_MS`].
+pub(crate) fn check_timeout_ms(ms: f64) -> Result<u32, String> {
+    match is_whole_in(ms, 1, MAX_TIMER_MS as i64) {
+        true => Ok(ms as u32),
+        false => Err(format!(
+            "options.timeout must be a whole number of ms from 1 to {MAX_TIMER_MS}, or false"
+        )),
+    }
+}
+
+/// A retry policy's limits: at most [`MAX_RETRIES`] retries, waits of at most
+/// [`MAX_TIMER_MS`].
+pub(crate) fn check_retry(policy: RetryPolicy) -> Result<RetryPolicy, String> {
+    if policy.max_retries > MAX_RETRIES {
+        return Err(format!(
+            "options.retry.maxRetries must be at most {MAX_RETRIES}"
+        ));
+    }
+    if policy.max_delay_ms > MAX_TIMER_MS {
+        return Err(format!(
+            "options.retry.maxDelayMs must be at most {MAX_TIMER_MS}"
+        ));
+    }
+    Ok(policy)
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
 /// `options.timeout`: ms from 1 to [`MAX_TIMER_MS`], `false` for none, default
 /// [`DEFAULT_TIMEOUT_MS`].
 pub(crate) fn timeout_ms(given: Given) -> Result<Option<u32>, String> {
     match given {
         Given::Absent => Ok(Some(DEFAULT_TIMEOUT_MS)),
         Given::False => Ok(None),
-        Given::Number(n) => match whole(n, 1, MAX_TIMER_MS as i64) {
-            Ok(ms) => Ok(Some(ms as u32)),
-            Err(_) => Err(format!(
-                "options.timeout must be a whole number of ms from 1 to {MAX_TIMER_MS}, or false"
-            )),
-        },
+        Given::Number(n) => check_timeout_ms(n).map(Some),
         Given::Other => Err("options.timeout must be a number of ms or false".to_owned()),
     }
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// `options.retry` as given: absent, `false`, an object of these fields (each already read as
 /// a whole `u32`), or anything else.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,6 +151,7 @@ pub(crate) enum RetryGiven {
     Other,
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// The retry policy `options.retry` asks for.
 pub(crate) fn retry_policy(given: RetryGiven) -> Result<RetryPolicy, String> {
     let defaults = RetryPolicy::default();
@@ -125,19 +170,10 @@ pub(crate) fn retry_policy(given: RetryGiven) -> Result<RetryPolicy, String> {
         base_delay_ms: base_delay_ms.map_or(defaults.base_delay_ms, u64::from),
         max_delay_ms: max_delay_ms.map_or(defaults.max_delay_ms, u64::from),
     };
-    if policy.max_retries > MAX_RETRIES {
-        return Err(format!(
-            "options.retry.maxRetries must be at most {MAX_RETRIES}"
-        ));
-    }
-    if policy.max_delay_ms > MAX_TIMER_MS {
-        return Err(format!(
-            "options.retry.maxDelayMs must be at most {MAX_TIMER_MS}"
-        ));
-    }
-    Ok(policy)
+    check_retry(policy)
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// The kinds of `options.auth`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum AuthKind {
@@ -147,6 +183,7 @@ pub(crate) enum AuthKind {
     Bearer,
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 impl AuthKind {
     /// The kind `options.auth.type` names.
     pub(crate) fn from_type(kind: &str) -> Result<AuthKind, String> {
@@ -169,20 +206,27 @@ impl AuthKind {
     }
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// The most requests in flight across a client's calls (`maxConcurrentRequests`).
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;
+#[cfg(any(target_arch = "wasm32", test))]
 /// `maxConcurrentRequests` when not given: 8, or the client's `concurrency` when higher (so
 /// `concurrency: 32` is not silently capped).
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 8;
+#[cfg(any(target_arch = "wasm32", test))]
 /// The longest coalescing window (`coalesce.windowMs`).
 pub const MAX_COALESCE_WINDOW_MS: u32 = 10_000;
+#[cfg(any(target_arch = "wasm32", test))]
 /// The user cache's defaults: five minutes, 10,000 users; at most 1,000,000 entries.
 pub const DEFAULT_CACHE_TTL_MS: u64 = 300_000;
+#[cfg(any(target_arch = "wasm32", test))]
 /// See [`DEFAULT_CACHE_TTL_MS`].
 pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
+#[cfg(any(target_arch = "wasm32", test))]
 /// See [`DEFAULT_CACHE_TTL_MS`].
 pub const MAX_CACHE_ENTRIES: u32 = 1_000_000;
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// `options.maxConcurrentRequests`: 1 to [`MAX_CONCURRENT_REQUESTS`]; default
 /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`] or `concurrency`, whichever is higher.
 pub(crate) fn max_concurrent_requests(given: Given, concurrency: usize) -> Result<usize, String> {
@@ -191,13 +235,12 @@ pub(crate) fn max_concurrent_requests(given: Given, concurrency: usize) -> Resul
     };
     match given {
         Given::Absent => Ok(DEFAULT_MAX_CONCURRENT_REQUESTS.max(concurrency)),
-        Given::Number(n) => whole(n, 1, MAX_CONCURRENT_REQUESTS as i64)
-            .map(|n| n as usize)
-            .map_err(|_| bad()),
-        Given::False | Given::Other => Err(bad()),
+        Given::Number(n) if is_whole_in(n, 1, MAX_CONCURRENT_REQUESTS as i64) => Ok(n as usize),
+        Given::Number(_) | Given::False | Given::Other => Err(bad()),
     }
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// `options.coalesce.windowMs`: 0 to [`MAX_COALESCE_WINDOW_MS`], default 0 (the same
 /// macrotask).
 pub(crate) fn coalesce_window_ms(given: Given) -> Result<u32, String> {
@@ -206,13 +249,12 @@ pub(crate) fn coalesce_window_ms(given: Given) -> Result<u32, String> {
     };
     match given {
         Given::Absent => Ok(0),
-        Given::Number(n) => whole(n, 0, i64::from(MAX_COALESCE_WINDOW_MS))
-            .map(|n| n as u32)
-            .map_err(|_| bad()),
-        Given::False | Given::Other => Err(bad()),
+        Given::Number(n) if is_whole_in(n, 0, i64::from(MAX_COALESCE_WINDOW_MS)) => Ok(n as u32),
+        Given::Number(_) | Given::False | Given::Other => Err(bad()),
     }
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 /// `options.cache.ttlMs` and `options.cache.maxEntries`, with their defaults.
 pub(crate) fn cache_config(
     ttl: Given,
@@ -221,8 +263,8 @@ pub(crate) fn cache_config(
     let number = |given: Given, key: &str, max: i64| {
         match given {
             Given::Absent => Ok(None),
-            Given::Number(n) => whole(n, 1, max).map(|n| Some(n as u64)).map_err(|_| ()),
-            Given::False | Given::Other => Err(()),
+            Given::Number(n) if is_whole_in(n, 1, max) => Ok(Some(n as u64)),
+            Given::Number(_) | Given::False | Given::Other => Err(()),
         }
         .map_err(|()| format!("options.cache.{key} must be a whole number from 1 to {max}"))
     };

@@ -24,6 +24,7 @@ use crate::models::{
     AccountIdEmailRecord, BulkUserLookupArray, Group, GroupArrayWithLinks, Links, MigratedUser,
     MigratedUserArray, User, UserAnonymous,
 };
+use crate::options;
 use crate::schema::Shape;
 use crate::{
     parse_error_redacted, Auth, BulkEndpoint, ClientConfig, Endpoint, Error, ErrorKind,
@@ -37,16 +38,12 @@ use transport::Ureq;
 pub use transport::{HttpResponse, HttpTransport, TransportError};
 
 /// The time one attempt may take by default, as in the JS client (`timeout: 30000`).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// How many requests a bulk call sends at once by default, as in the JS client.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most requests a bulk call may send at once (the JS client's `concurrency` range).
-pub const MAX_CONCURRENCY: usize = 32;
-/// The most retries [`ClientBuilder::retry`] accepts (the JS client's `retry.maxRetries`).
-pub const MAX_RETRIES: u32 = 100;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(options::DEFAULT_TIMEOUT_MS as u64);
 /// The longest timeout and backoff wait accepted, in ms: the JS client's bound (2^31 - 1, the
 /// longest `setTimeout`), so both clients accept the same settings.
-pub const MAX_WAIT_MS: u64 = 2_147_483_647;
+pub const MAX_WAIT_MS: u64 = options::MAX_TIMER_MS;
+// The JS client's defaults and ranges, from the one definition both clients read.
+pub use crate::options::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_RETRIES};
 
 /// A failed call: the [`Error`] (its [`kind`](CallError::kind) is the JS error's `kind`), with
 /// where and how far the call got (the JS error's other fields). Neither `Display` nor `Debug`
@@ -238,36 +235,23 @@ impl ClientBuilder {
 
     /// Validates the settings. The error is [`Error::InvalidArgument`], naming the setting.
     pub fn build(self) -> Result<Client, Error> {
+        // The JS client's checks and messages (src/options.rs), in its order.
+        let concurrency =
+            options::check_concurrency(self.concurrency as f64).map_err(Error::invalid)?;
+        let retry = options::check_retry(self.retry).map_err(Error::invalid)?;
+        let timeout_ms = match self.timeout {
+            None => None,
+            // Whole milliseconds, as JS timers take them: a sub-millisecond rest is dropped.
+            Some(t) => {
+                Some(options::check_timeout_ms(t.as_millis() as f64).map_err(Error::invalid)?)
+            }
+        };
         // A token function's tokens are sent instead of a fixed credential.
         let auth = match self.token {
             Some(_) => Auth::None,
             None => self.auth,
         };
         let config = ClientConfig::new(Some(&self.base_url), auth)?;
-        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
-            return Err(Error::invalid(format!(
-                "concurrency must be a whole number from 1 to {MAX_CONCURRENCY}"
-            )));
-        }
-        if self.retry.max_retries > MAX_RETRIES {
-            return Err(Error::invalid(format!(
-                "retry.maxRetries must be at most {MAX_RETRIES}"
-            )));
-        }
-        let timeout_ms = match self.timeout.map(|t| t.as_millis()) {
-            None => None,
-            Some(ms) if (1..=u128::from(MAX_WAIT_MS)).contains(&ms) => u32::try_from(ms).ok(),
-            Some(_) => {
-                return Err(Error::invalid(format!(
-                    "timeout must be a whole number of ms from 1 to {MAX_WAIT_MS}, or None"
-                )))
-            }
-        };
-        if self.retry.max_delay_ms > MAX_WAIT_MS {
-            return Err(Error::invalid(format!(
-                "retry.maxDelayMs must be at most {MAX_WAIT_MS}"
-            )));
-        }
         let transport: Arc<dyn HttpTransport> = match self.transport {
             Some(transport) => transport,
             // A proxy from the environment is for reaching the outside: a loopback site is
@@ -281,11 +265,11 @@ impl ClientBuilder {
             config,
             transport,
             settings: CallSettings {
-                retry: self.retry,
+                retry,
                 timeout_ms,
                 token_per_attempt: self.token.is_some(),
             },
-            concurrency: self.concurrency,
+            concurrency,
             hook: self.hook,
             token: self.token,
             recent_tokens: Arc::default(),
@@ -1307,24 +1291,60 @@ mod tests {
     }
 
     #[test]
-    fn settings_out_of_the_js_ranges_are_refused() {
+    fn settings_out_of_the_js_ranges_are_refused_with_the_js_messages() {
         let builder = || Client::builder("https://x.atlassian.net", Auth::None);
         let refused = |b: ClientBuilder| b.build().unwrap_err().to_string();
-        assert!(refused(builder().timeout(Some(Duration::from_micros(10)))).contains("timeout"));
-        assert!(
-            refused(builder().timeout(Some(Duration::from_millis(MAX_WAIT_MS + 1))))
-                .contains("timeout must be a whole number of ms from 1 to 2147483647")
+        let timeout = "invalid argument: options.timeout must be a whole number of ms from 1 to 2147483647, or false";
+        assert_eq!(
+            refused(builder().timeout(Some(Duration::from_micros(10)))),
+            timeout
         );
-        assert!(refused(builder().retry(RetryPolicy {
-            max_delay_ms: MAX_WAIT_MS + 1,
-            ..RetryPolicy::default()
-        }))
-        .contains("retry.maxDelayMs"));
+        assert_eq!(
+            refused(builder().timeout(Some(Duration::from_millis(MAX_WAIT_MS + 1)))),
+            timeout
+        );
+        for n in [0, MAX_CONCURRENCY + 1] {
+            assert_eq!(
+                refused(builder().concurrency(n)),
+                "invalid argument: options.concurrency must be a whole number from 1 to 32"
+            );
+        }
+        assert_eq!(
+            refused(builder().retry(RetryPolicy {
+                max_retries: MAX_RETRIES + 1,
+                ..RetryPolicy::default()
+            })),
+            "invalid argument: options.retry.maxRetries must be at most 100"
+        );
+        assert_eq!(
+            refused(builder().retry(RetryPolicy {
+                max_delay_ms: MAX_WAIT_MS + 1,
+                ..RetryPolicy::default()
+            })),
+            "invalid argument: options.retry.maxDelayMs must be at most 2147483647"
+        );
         let client = builder().timeout(None).build().unwrap();
         assert_eq!(client.settings.timeout_ms, None);
-        let client = builder().build().unwrap();
-        assert_eq!(client.settings.timeout_ms, Some(30_000));
-        assert_eq!(client.settings.retry, RetryPolicy::default());
-        assert_eq!(client.concurrency, 4);
+        let client = builder()
+            .timeout(Some(Duration::from_micros(1_500)))
+            .concurrency(MAX_CONCURRENCY)
+            .build()
+            .unwrap();
+        assert_eq!(client.settings.timeout_ms, Some(1));
+        assert_eq!(client.concurrency, 32);
+    }
+
+    #[test]
+    fn the_builder_defaults_are_what_the_js_client_reads_for_absent_options() {
+        use crate::options::{concurrency, retry_policy, timeout_ms, Given, RetryGiven};
+        let client = Client::new("https://x.atlassian.net", Auth::None).unwrap();
+        assert_eq!(Ok(client.settings.retry), retry_policy(RetryGiven::Absent));
+        assert_eq!(Ok(client.settings.timeout_ms), timeout_ms(Given::Absent));
+        assert_eq!(Ok(client.concurrency), concurrency(Given::Absent));
+        assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(30));
+        assert_eq!(
+            (client.settings.timeout_ms, client.concurrency),
+            (Some(30_000), 4)
+        );
     }
 }
