@@ -479,6 +479,11 @@ impl FanOut {
         self.chunks.len()
     }
 
+    /// How many values the chunks hold in all (the distinct values of the call).
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
     /// How many workers to run: the concurrency, but at least one and at most one a chunk.
     pub fn workers(&self) -> usize {
         self.concurrency.clamp(1, self.chunks.len().max(1))
@@ -835,8 +840,11 @@ impl Migration {
     }
 
     /// The merged result's `limit`: the call's own, or how many distinct values it asked for.
-    pub fn limit(&self) -> f64 {
-        self.limit.map_or(self.plan.unique.len() as f64, f64::from)
+    pub fn limit(&self) -> usize {
+        // The params' validation refuses a limit below 1; were one to get here, it reads as 0.
+        self.limit.map_or(self.plan.unique.len(), |limit| {
+            usize::try_from(limit).unwrap_or(0)
+        })
     }
 }
 

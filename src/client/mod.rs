@@ -515,8 +515,7 @@ impl Client {
         Ok(MigrationResult {
             size: results.len(),
             start: migration.start(),
-            // The driver's limit is a JS number: the call's own, or how many values it asked.
-            limit: migration.limit() as usize,
+            limit: migration.limit(),
             results,
             links: links.unwrap_or_default(),
             not_found: migration

@@ -961,7 +961,7 @@ pub(crate) async fn run_migration(
     let out = Object::new();
     set(&out, "results", &results);
     set(&out, "start", &JsValue::from(migration.start()));
-    set(&out, "limit", &JsValue::from(migration.limit()));
+    set(&out, "limit", &JsValue::from(migration.limit() as f64));
     set(&out, "size", &JsValue::from(results.length()));
     set(&out, "_links", &links);
     set(&out, "notFound", &not_found);
