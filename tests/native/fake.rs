@@ -241,3 +241,51 @@ pub fn error_body(status: u16, message: &str) -> Value {
 pub fn status(code: u16, headers: Value) -> Value {
     json!({ "status": code, "headers": headers, "body": error_body(code, &format!("Status {code}")) })
 }
+
+/// `tests/native/tls.mjs`: an HTTPS site on 127.0.0.1 with the test-only certificate of
+/// `tests/native/tls-test-only/`, killed on drop.
+pub struct TlsSite {
+    /// `https://127.0.0.1:PORT`.
+    pub url: String,
+    child: Child,
+    // Held open: the site exits when it closes.
+    _stdin: ChildStdin,
+}
+
+impl TlsSite {
+    pub fn start() -> TlsSite {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("node")
+            .arg(root.join("tests/native/tls.mjs"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start node for the TLS site: {e}"));
+        let stdin = child.stdin.take().expect("piped stdin");
+        let lines = read_lines(child.stdout.take().expect("piped stdout"));
+        let ready: Value = lines
+            .recv_timeout(REPLY_TIMEOUT)
+            .ok()
+            .and_then(|line| serde_json::from_str(&line).ok())
+            .expect("the TLS site did not start");
+        TlsSite {
+            url: format!("https://127.0.0.1:{}", ready["port"]),
+            child,
+            _stdin: stdin,
+        }
+    }
+
+    /// The test CA that issued the site's certificate (DER).
+    pub fn ca() -> Vec<u8> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(root.join("tests/native/tls-test-only/ca.der")).expect("the test CA")
+    }
+}
+
+impl Drop for TlsSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -15,7 +15,7 @@ use confluence_users::{
     GetPrivacyUnsafeUserEmailParams, GetUserParams, HttpResponse, HttpTransport, RetryPolicy,
     TransportError, UserExpand,
 };
-use fake::{error_body, status, Fake};
+use fake::{error_body, status, Fake, TlsSite};
 use serde_json::{json, Value};
 
 /// The JS fault suite's `FAST` retry policy.
@@ -1854,4 +1854,35 @@ fn a_custom_transport_is_used_and_its_429_is_retried() {
         })
         .collect();
     assert_eq!(retries, [429]);
+}
+
+// ---- HTTPS ----
+
+#[test]
+fn https_works_with_the_sites_root_and_fails_as_a_network_error_without_it() {
+    let site = TlsSite::start();
+    let token = "tls-test-token-Qm3vX81k";
+    let auth = || Auth::Bearer {
+        token: token.into(),
+    };
+    let trusting = Client::builder(&site.url, auth())
+        .root_certificates(vec![TlsSite::ca()])
+        .build()
+        .unwrap();
+    let me = trusting.get_current_user(&current()).unwrap();
+    assert_eq!(me.public_name.as_deref(), Some("Over TLS"));
+    // The built-in Mozilla roots do not know the test CA.
+    let default = Client::builder(&site.url, auth())
+        .retry(RetryPolicy::NONE)
+        .build()
+        .unwrap();
+    let err = default.get_current_user(&current()).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status(), err.attempts()),
+        (ErrorKind::Network, 0, 1),
+        "{err}"
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("certificate"), "{shown}");
+    assert!(!shown.contains(token), "{shown}");
 }
