@@ -12,6 +12,9 @@ use std::time::Duration;
 /// [`Client::with_abort`](crate::Client::with_abort), then [`abort`](AbortHandle::abort) ends
 /// every call made through that client at once, during an attempt or a backoff wait, with
 /// [`ErrorKind::Aborted`](crate::ErrorKind::Aborted); a call started after it sends nothing.
+/// The connection of an attempt in flight is given up by its sending thread, which the
+/// built-in transport ends at the attempt's deadline at the latest (a blocking socket read
+/// cannot be interrupted from another thread); with no timeout, when the server answers.
 ///
 /// ```
 /// use confluence_users::AbortHandle;
@@ -121,6 +124,13 @@ pub(crate) fn race<T: Send + 'static>(
     timeout: Option<Duration>,
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Raced<T> {
+    if abort.is_none() && timeout.is_none() {
+        // Nothing to leave early for: no thread needed.
+        return match catch_unwind(AssertUnwindSafe(job)) {
+            Ok(value) => Raced::Done(value),
+            Err(_) => Raced::Lost("the transport panicked".to_owned()),
+        };
+    }
     let (tx, rx) = mpsc::channel::<Message<T>>();
     let _watch = match abort {
         Some(handle) => {
@@ -155,7 +165,7 @@ pub(crate) fn race<T: Send + 'static>(
         Ok(Message::Done(value)) => Raced::Done(value),
         Ok(Message::Aborted) => Raced::Aborted,
         Ok(Message::Panicked) | Err(RecvTimeoutError::Disconnected) => {
-            Raced::Lost("the request's thread panicked".to_owned())
+            Raced::Lost("the transport panicked".to_owned())
         }
         Err(RecvTimeoutError::Timeout) => Raced::TimedOut,
     }

@@ -226,8 +226,8 @@ impl ClientBuilder {
 
     /// Trusts these root certificates (DER) instead of the built-in Mozilla roots, for a site
     /// reached through a TLS-inspecting proxy or signed by a private authority: give every
-    /// root the client needs (an empty list keeps the built-in ones). Used by the built-in
-    /// transport only.
+    /// root the client needs (an empty list keeps the built-in ones; a certificate that does
+    /// not parse is skipped). Used by the built-in transport only.
     pub fn root_certificates(mut self, certificates: Vec<Vec<u8>>) -> Self {
         self.root_certificates = certificates;
         self
@@ -296,7 +296,7 @@ fn is_loopback_base(base: &str) -> bool {
 
 /// A client for one Confluence site: blocking calls, each with retries and a per-attempt
 /// timeout. Cheap to share between threads (`&Client` is `Sync`); it keeps a pool of
-/// connections.
+/// connections, which its clones (and [`Client::with_abort`]'s) share.
 ///
 /// ```
 /// # // A stand-in for Confluence on 127.0.0.1, answering one request.
