@@ -9,6 +9,7 @@
 //! (`isExternalCollaborator` holds the same value) and whose `_links` hold only `self`; and a
 //! failed bulk request rejects every caller of its batch with that request's error.
 
+use crate::error::Error;
 use crate::models::AccountId;
 use crate::{BulkExpand, UserExpand};
 
@@ -72,10 +73,14 @@ pub fn batches(calls: &[(&str, &str)]) -> Vec<Batch> {
     out
 }
 
-/// The message of the 404 a caller gets for an id the bulk answer left out: the message
-/// Confluence's `/user` gives for an unknown account id.
-pub fn not_found_message(account_id: &str) -> String {
-    format!("No user found with accountId: {account_id}")
+/// The error a caller gets for an id the bulk answer left out: the 404 with the message
+/// Confluence's `/user` gives for an unknown account id (its only attempt is the bulk one).
+pub fn not_found(account_id: &str) -> Error {
+    Error::Http {
+        status: 404,
+        message: Some(format!("No user found with accountId: {account_id}")),
+        body: None,
+    }
 }
 
 #[cfg(test)]
@@ -152,10 +157,12 @@ mod tests {
     }
 
     #[test]
-    fn the_missing_id_message_has_user_s_shape() {
+    fn the_missing_id_error_has_user_s_shape() {
+        let err = not_found("000000000000000000000000");
+        assert_eq!(err.status(), 404);
         assert_eq!(
-            not_found_message("000000000000000000000000"),
-            "No user found with accountId: 000000000000000000000000"
+            err.to_string(),
+            "404 Not Found: No user found with accountId: 000000000000000000000000"
         );
     }
 }

@@ -110,6 +110,37 @@ pub struct GovernorConfig {
     pub backoff_max_ms: u64,
 }
 
+impl GovernorConfig {
+    /// A client's settings from its options: `maxConcurrentRequests` in flight at most,
+    /// `concurrency` right after a pause (never above the maximum), and the backoff of a 429
+    /// without `Retry-After` taken from the retry policy (at least 1 ms, so a pause always
+    /// pauses), so `retry` tunes both.
+    pub fn for_client(
+        max_concurrent_requests: usize,
+        concurrency: usize,
+        retry: &RetryPolicy,
+    ) -> GovernorConfig {
+        GovernorConfig {
+            max_in_flight: max_concurrent_requests,
+            resume_in_flight: concurrency.min(max_concurrent_requests),
+            backoff_base_ms: retry.base_delay_ms.max(1),
+            backoff_max_ms: retry.max_delay_ms.max(1),
+        }
+    }
+}
+
+/// The rate-limit headers Confluence Cloud sends, as a transport should ask for them: the
+/// governor reads the first five ([`RateLimitHeaders::from_pairs`]), and hooks that report a
+/// response get them all.
+pub const HEADER_NAMES: [&str; 6] = [
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-NearLimit",
+    "RateLimit-Reason",
+];
+
 /// A request's place in the queue; give it back through [`Governor::poll`] or
 /// [`Governor::cancel`].
 #[derive(Debug, PartialEq, Eq)]

@@ -17,11 +17,9 @@ use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
 use super::error::{to_js_error, Context};
 use super::js::{get, json_parse, promise, set};
 use crate::cache::{expand_key, CacheConfig, UserCache};
-use crate::coalesce::{batches, bulk_expand, coalescable_id, not_found_message};
+use crate::coalesce::{batches, bulk_expand, coalescable_id};
 use crate::models::AccountId;
-use crate::{
-    BulkEndpoint, Error, GetBulkUserLookupParams, GetCurrentUserParams, GetUserParams, Request,
-};
+use crate::{BulkEndpoint, GetBulkUserLookupParams, GetCurrentUserParams, GetUserParams, Request};
 
 /// A `getUser` call waiting for its window to close.
 struct Pending {
@@ -319,11 +317,7 @@ fn not_found(inner: &Inner, params: &GetUserParams) -> JsValue {
         tokens: Vec::new(),
         table: OnceCell::new(),
     };
-    let err = Error::Http {
-        status: 404,
-        message: Some(not_found_message(params.account_id.as_str())),
-        body: None,
-    };
+    let err = crate::coalesce::not_found(params.account_id.as_str());
     to_js_error(Some(&inner.settings.config), &ctx, &err)
 }
 
