@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 
 import { closedPort } from "./fake-server/faults.mjs";
 import { CREDENTIALS, SPECIAL, startFakeConfluence } from "./fake-server/server.mjs";
+import { assertNoCredential } from "./secret-forms.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "pkg", "bin", "cli.mjs");
@@ -140,10 +141,10 @@ function assertOk(r) {
   assert.equal(r.code, 0, `exit ${r.code}, stderr: ${r.stderr}`);
 }
 
+/** No credential of the fake (nor any of `secrets`) printed, in any form (see secret-forms.mjs). */
 function assertNoSecrets(r, ...secrets) {
-  for (const s of [CREDENTIALS.apiToken, CREDENTIALS.oauthToken, ...secrets]) {
-    assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a credential was printed");
-  }
+  const credentials = { secrets: [CREDENTIALS.apiToken, CREDENTIALS.oauthToken, ...secrets] };
+  assertNoCredential({ stdout: r.stdout, stderr: r.stderr }, credentials, "the CLI's output");
 }
 
 /** A fake of its own, for tests that count requests or queue canned responses. */

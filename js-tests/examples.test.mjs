@@ -31,6 +31,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
+import { assertNoCredential } from "./secret-forms.mjs";
 import {
   BASIC_HEADER,
   BEARER_HEADER,
@@ -329,7 +330,7 @@ describe("examples/usernames-to-accountids.mjs against the fake", () => {
     const { result } = await recorded(() => runNode([script(), "users.csv"], { cwd: work, env }));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^lookup failed: getBulkUserMigration: 401 /);
-    assert.ok(!result.stderr.includes("wrong-token"));
+    assertNoCredential(result.stderr, { secrets: ["wrong-token"] }, "stderr");
     assert.equal(result.stdout, "");
   });
 
@@ -449,7 +450,7 @@ describe("examples/forge-custom-ui with Forge stand-ins", () => {
     const missing = await invoke("getEmail", { accountId: SPECIAL.unknownAccountId });
     assert.equal(missing.accountId, SPECIAL.unknownAccountId);
     assert.match(missing.error, /^404: getPrivacyUnsafeUserEmail: 404 Not Found: No user found/);
-    assert.ok(!missing.error.includes(CREDENTIALS.oauthToken));
+    assertNoCredential(missing.error, { secrets: [CREDENTIALS.oauthToken] }, "the resolver's error");
   });
 
   test("resolver host entry (src/index.js) with stand-in @forge/resolver and @forge/api packages", async () => {

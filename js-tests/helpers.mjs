@@ -148,46 +148,6 @@ export async function expectConfluenceError(promiseOrFn, want) {
   return error;
 }
 
-/**
- * Every place a secret could surface on an error: message, String(e), stack, JSON.stringify(e),
- * util.inspect(e), every own property (deeply stringified), the cause chain.
- */
-export function errorSurfaces(e) {
-  const out = {
-    message: String(e?.message),
-    string: String(e),
-    stack: String(e?.stack),
-    json: safeJson(e),
-    inspect: inspect(e, { depth: 20, showHidden: true }),
-  };
-  if (e && typeof e === "object") {
-    for (const key of Reflect.ownKeys(e)) {
-      const v = e[key];
-      out[`property ${String(key)}`] = typeof v === "string" ? v : safeJson(v) + " " + inspect(v, { depth: 20 });
-    }
-    if (e.cause !== undefined) out.cause = inspect(e.cause, { depth: 20, showHidden: true });
-  }
-  return out;
-}
-
-function safeJson(v) {
-  try {
-    return String(JSON.stringify(v));
-  } catch (err) {
-    return `<unserializable: ${err.message}>`;
-  }
-}
-
-/** Asserts none of `secrets` appears in any surface of `e`. */
-export function assertNoSecrets(e, secrets, label = "") {
-  const surfaces = errorSurfaces(e);
-  for (const [where, text] of Object.entries(surfaces)) {
-    for (const secret of secrets) {
-      assert.ok(!text.includes(secret), `${label}: the credential ${JSON.stringify(secret)} leaks through ${where}: ${text.slice(0, 600)}`);
-    }
-  }
-}
-
 /** Resolves once `server` listens on 127.0.0.1; returns its base URL. */
 export async function listen(server) {
   await new Promise((r, j) => {
