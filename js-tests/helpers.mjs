@@ -148,6 +148,13 @@ export async function expectConfluenceError(promiseOrFn, want) {
   return error;
 }
 
+/** Runs `fn` and returns its result plus the requests `fake` recorded meanwhile. */
+export async function recorded(fake, fn) {
+  const before = fake.requests.length;
+  const result = await fn();
+  return { result, requests: fake.requests.slice(before) };
+}
+
 /** Resolves once `server` listens on 127.0.0.1; returns its base URL. */
 export async function listen(server) {
   await new Promise((r, j) => {
