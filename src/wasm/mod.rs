@@ -1,8 +1,10 @@
 //! The WebAssembly skin: the `ConfluenceClient` JS class. It reads JS values into the core's
-//! params and options, and performs the steps of the core's call driver (`crate::driver`):
-//! asks for a token, calls `fetch`, sleeps, races the caller's `AbortSignal`, calls the hooks,
-//! and turns the result into JS values. Retries, timeouts, fan-out, merge and paging are the
-//! driver's decisions.
+//! params and options (by the rules of `crate::input` and `crate::options`), and performs the
+//! steps of the core's call driver (`crate::driver`): asks for a token, calls `fetch`, sleeps,
+//! races the caller's `AbortSignal`, calls the hooks, and turns the result into JS values.
+//! Retries, timeouts, fan-out, merge and paging are the driver's decisions; the client-wide
+//! queue and pauses the governor's (`crate::ratelimit`, through `gate.rs`); what may be
+//! coalesced or cached `crate::coalesce`'s and `crate::cache`'s.
 
 mod call;
 mod coalesce;
