@@ -35,6 +35,28 @@ pub fn coalescable_id(account_id: &str) -> bool {
     !account_id.is_empty() && !account_id.contains(',')
 }
 
+/// Whether a call may share a request with others (an identical request already in flight):
+/// only with coalescing on (`window_ms`, the client's `coalesce` option), and only for a call
+/// without a signal of its own, whose abort would otherwise end the others' request too.
+pub fn shares(window_ms: Option<u32>, has_signal: bool) -> bool {
+    window_ms.is_some() && !has_signal
+}
+
+/// The window a `getUser` call waits in to be answered by a bulk lookup with the others of
+/// that window, or `None` when it is sent on its own: it must be able to share
+/// ([`shares`]), its id must fit a bulk lookup ([`coalescable_id`]) and its expands must
+/// have bulk equivalents ([`bulk_expand`]).
+pub fn window_for(
+    window_ms: Option<u32>,
+    has_signal: bool,
+    account_id: &str,
+    expand: &[UserExpand],
+) -> Option<u32> {
+    window_ms.filter(|_| {
+        shares(window_ms, has_signal) && coalescable_id(account_id) && bulk_expand(expand).is_some()
+    })
+}
+
 /// One bulk lookup standing for several `getUser` calls with the same expands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -154,6 +176,23 @@ mod tests {
         assert!(coalescable_id("557058:odd &=#+%/ é?ü"));
         assert!(!coalescable_id("a,b"));
         assert!(!coalescable_id(""));
+    }
+
+    #[test]
+    fn only_calls_without_a_signal_share_and_only_bulk_able_ones_wait_for_a_window() {
+        assert!(shares(Some(0), false));
+        assert!(!shares(Some(0), true));
+        assert!(!shares(None, false));
+        let id = "5b10ac8d82e05b22cc7d4ef5";
+        assert_eq!(
+            window_for(Some(5), false, id, &[UserExpand::Operations]),
+            Some(5)
+        );
+        assert_eq!(window_for(Some(5), true, id, &[]), None);
+        assert_eq!(window_for(None, false, id, &[]), None);
+        assert_eq!(window_for(Some(5), false, "a,b", &[]), None);
+        let external = [UserExpand::IsExternalCollaborator];
+        assert_eq!(window_for(Some(5), false, id, &external), None);
     }
 
     #[test]
