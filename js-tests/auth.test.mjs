@@ -8,7 +8,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfluenceClient } from "../pkg/node/index.mjs";
-import { CREDENTIALS, SPECIAL, expectConfluenceError, withFake, assertNoSecrets } from "./helpers.mjs";
+import { CREDENTIALS, SPECIAL, expectConfluenceError, withFake } from "./helpers.mjs";
+import { assertNoCredential } from "./secret-forms.mjs";
+
+/** None of `secrets` on any surface of `e`, in any form (see secret-forms.mjs). */
+const assertNoSecrets = (e, secrets, label) => assertNoCredential(e, { secrets }, label);
 import { fake, clientOf, allIds, unknownIds, error503, cannedFetch } from "./kit.mjs";
 
 // ---------------------------------------------------------------------------------------------------------

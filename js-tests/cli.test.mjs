@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { closedPort } from "./fake-server/faults.mjs";
-import { CREDENTIALS, SPECIAL, startFakeConfluence } from "./fake-server/server.mjs";
+import { CREDENTIALS, SPECIAL, closedPort, startFakeConfluence, withFake } from "./helpers.mjs";
+import { assertNoCredential } from "./secret-forms.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "pkg", "bin", "cli.mjs");
@@ -140,20 +140,10 @@ function assertOk(r) {
   assert.equal(r.code, 0, `exit ${r.code}, stderr: ${r.stderr}`);
 }
 
+/** No credential of the fake (nor any of `secrets`) printed, in any form (see secret-forms.mjs). */
 function assertNoSecrets(r, ...secrets) {
-  for (const s of [CREDENTIALS.apiToken, CREDENTIALS.oauthToken, ...secrets]) {
-    assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a credential was printed");
-  }
-}
-
-/** A fake of its own, for tests that count requests or queue canned responses. */
-async function withFake(fn, options) {
-  const own = await startFakeConfluence({ port: 0, ...options });
-  try {
-    return await fn(own);
-  } finally {
-    await own.close();
-  }
+  const credentials = { secrets: [CREDENTIALS.apiToken, CREDENTIALS.oauthToken, ...secrets] };
+  assertNoCredential({ stdout: r.stdout, stderr: r.stderr }, credentials, "the CLI's output");
 }
 
 const requestsTo = (server, path) => server.requests.filter((r) => r.path === `/wiki/rest/api${path}`);
@@ -228,7 +218,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("usage errors exit 2 with a message and a pointer to --help, and send nothing", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const env = basicEnv(own);
       const cases = [
         [["frobnicate"], /unknown command 'frobnicate'/, /confluence-users --help/],
@@ -319,7 +309,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("anonymous: works with only CONFLUENCE_BASE_URL; CSV type,displayName", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const r = await runCli(["anonymous"], { env: { CONFLUENCE_BASE_URL: own.url } });
       assertOk(r);
       const json = JSON.parse(r.stdout);
@@ -334,7 +324,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("groups: every page (250 groups in 2 requests), JSON and CSV, no progress without a TTY", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const expected = own.directory.groupsOf(SPECIAL.manyGroups);
       assert.equal(expected.length, SPECIAL.manyGroupsCount);
       const r = await runCli(["groups", SPECIAL.manyGroups], { env: basicEnv(own) });
@@ -378,7 +368,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("bulk: more than 200 ids on stdin go out in several requests; no progress without a TTY", async () => {
-    await withFake(async (own) => {
+    await withFake({ userCount: 300 }, async (own) => {
       const ids = own.directory.users.map((u) => u.accountId);
       assert.ok(ids.length > 200);
       // Surrounding spaces, blank lines, CRLF and a repeated id are all fine.
@@ -398,11 +388,11 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
       const csv = await runCli(["bulk", "--csv"], { input: ids.join("\n"), env: basicEnv(own) });
       assertOk(csv);
       assert.deepEqual(parseCsv(csv.stdout, USER_COLUMNS), own.directory.users.map(userRow));
-    }, { userCount: 300 });
+    });
   });
 
   test("CSV quotes fields with commas, quotes and line breaks (RFC 4180)", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const tricky = {
         type: "known",
         accountId: "5b10ac8d82e05b22cc7d4ef5",
@@ -435,7 +425,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("emails: arguments and stdin, > 200 ids in several requests, unknown ids reported", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const users = own.directory.users.slice(0, 250);
       const ids = users.map((u) => u.accountId);
       const r = await runCli(["emails", ...ids, SPECIAL.unknownAccountId], { env: basicEnv(own) });
@@ -469,7 +459,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("migrate --keys: stdin, all pages (250 keys), CSV username,key,accountId", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const users = own.directory.users.slice(0, 250);
       const r = await runCli(["migrate", "--csv", "--keys"], {
         env: basicEnv(own),
@@ -490,7 +480,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   // Configuration and errors
 
   test("missing configuration: clear messages naming the variables, exit 2, nothing sent", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const noUrl = await runCli(["current"], { env: {} });
       assert.equal(noUrl.code, 2);
       assert.equal(noUrl.stdout, "");
@@ -545,7 +535,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("server error, network failure and a malformed response: exit 4, 4 and 5", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       own.enqueue({ status: 500, body: { statusCode: 500, message: "Internal server error" } });
       const server = await runCli(["user", SPECIAL.currentUser], { env: basicEnv(own) });
       assert.equal(server.code, 4, server.stderr);
@@ -582,7 +572,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("input: - is stdin, --file/--input PATH (- too), a CSV column with --column", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const env = basicEnv(own);
       const ids = own.directory.users.slice(0, 3).map((u) => u.accountId);
       const plain = join(tmp, "input-ids.txt");
@@ -625,7 +615,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("an argument that names an existing file is refused with a pointer to --file; after -- it is a value", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const env = basicEnv(own);
       writeFileSync(join(tmp, "ids.txt"), `${SPECIAL.currentUser}\n`);
       const r = await runCli(["bulk", "ids.txt"], { env, cwd: tmp });
@@ -642,7 +632,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("--expand, --json (the default, explicit), --fields for JSON and CSV, nested a.b", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const env = basicEnv(own);
       const [expanded, json, plain, fields, csv, bulkExpand, badExpand] = await Promise.all([
         runCli(["user", SPECIAL.currentUser, "--expand", "personalSpace,operations"], { env }),
@@ -671,7 +661,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("credentials from ./.env or --env-file; the environment wins; values are never printed", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const dir = mkdtempSync(join(tmp, "envdir-"));
       writeFileSync(
         join(dir, ".env"),
@@ -713,7 +703,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   });
 
   test("HTTP 431 and 414 (no reason phrase): exit 3 with a hint that the URL was too long", async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       for (const status of [431, 414]) {
         own.enqueue({ status, body: "" });
         const r = await runCli(["bulk", SPECIAL.currentUser], { env: basicEnv(own) });
@@ -728,7 +718,7 @@ describe("confluence-users CLI", { concurrency: 4 }, () => {
   // Progress on a terminal
 
   test("progress bar on a TTY stderr for a bulk lookup spanning several requests, erased at the end", { skip: NO_SCRIPT }, async () => {
-    await withFake(async (own) => {
+    await withFake({}, async (own) => {
       const ids = own.directory.users.map((u) => u.accountId);
       const idsFile = join(tmp, "ids.txt");
       const outFile = join(tmp, "bulk.json");

@@ -31,6 +31,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
+import { assertNoCredential } from "./secret-forms.mjs";
 import {
   BASIC_HEADER,
   BEARER_HEADER,
@@ -43,6 +44,7 @@ import {
   assertBuilt,
   closedPort,
   listen,
+  recorded,
   startFakeConfluence,
 } from "./helpers.mjs";
 
@@ -100,12 +102,6 @@ function runNode(args, { cwd, env }) {
   });
 }
 
-/** The fake's requests recorded while `fn` runs. */
-async function recorded(fn) {
-  const before = fake.requests.length;
-  const result = await fn();
-  return { result, requests: fake.requests.slice(before) };
-}
 
 before(async () => {
   work = makeProject();
@@ -258,7 +254,7 @@ describe("examples/usernames-to-accountids.mjs against the fake", () => {
   });
 
   test("resolves every username and writes username,key,accountId (one batch, one request)", async () => {
-    const { result, requests } = await recorded(() => runNode([script(), "users.csv"], { cwd: work, env: basicEnv() }));
+    const { result, requests } = await recorded(fake, () => runNode([script(), "users.csv"], { cwd: work, env: basicEnv() }));
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, expectedCsv());
     assert.equal(result.stderr.trim(), `resolved ${known.length} of ${known.length + 1} usernames; not found: ${unknown}`);
@@ -270,7 +266,7 @@ describe("examples/usernames-to-accountids.mjs against the fake", () => {
   });
 
   test("--batch-size and --page-size: several lookups, each followed over its pages; same output", async () => {
-    const { result, requests } = await recorded(() => runNode([script(), "--batch-size", "3", "--page-size", "2", "users.csv"], { cwd: work, env: basicEnv() }));
+    const { result, requests } = await recorded(fake, () => runNode([script(), "--batch-size", "3", "--page-size", "2", "users.csv"], { cwd: work, env: basicEnv() }));
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, expectedCsv());
     const all = [...known.map((u) => u.username), unknown];
@@ -287,14 +283,14 @@ describe("examples/usernames-to-accountids.mjs against the fake", () => {
 
   test("OAuth: CONFLUENCE_OAUTH_TOKEN sends a bearer token", async () => {
     const env = { ...process.env, CONFLUENCE_BASE_URL: fake.url, CONFLUENCE_OAUTH_TOKEN: CREDENTIALS.oauthToken, CONFLUENCE_EMAIL: "", CONFLUENCE_API_TOKEN: "" };
-    const { result, requests } = await recorded(() => runNode([script(), "users.csv"], { cwd: work, env }));
+    const { result, requests } = await recorded(fake, () => runNode([script(), "users.csv"], { cwd: work, env }));
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, expectedCsv());
     assert.deepEqual(requests.map((r) => r.auth), ["bearer"]);
   });
 
   test("the shipped usernames.sample.csv", async () => {
-    const { result } = await recorded(() => runNode([script(), join("examples", "usernames.sample.csv")], { cwd: work, env: basicEnv() }));
+    const { result } = await recorded(fake, () => runNode([script(), join("examples", "usernames.sample.csv")], { cwd: work, env: basicEnv() }));
     assert.equal(result.code, 0, result.stderr);
     const rows = result.stdout.trimEnd().split("\n").map((line) => line.split(","));
     assert.deepEqual(rows[0], ["username", "key", "accountId"]);
@@ -308,7 +304,7 @@ describe("examples/usernames-to-accountids.mjs against the fake", () => {
   test("without credentials, or without a username column: exit 2 and usage, nothing sent", async () => {
     const noCreds = { ...process.env, CONFLUENCE_BASE_URL: fake.url, CONFLUENCE_EMAIL: "", CONFLUENCE_API_TOKEN: "", CONFLUENCE_OAUTH_TOKEN: "" };
     writeFileSync(join(work, "nocolumn.csv"), "name,email\nmia,admin@example.com\n");
-    const { result: [a, b, c], requests } = await recorded(() =>
+    const { result: [a, b, c], requests } = await recorded(fake, () =>
       Promise.all([
         runNode([script(), "users.csv"], { cwd: work, env: noCreds }),
         runNode([script(), "nocolumn.csv"], { cwd: work, env: basicEnv() }),
@@ -326,10 +322,10 @@ describe("examples/usernames-to-accountids.mjs against the fake", () => {
 
   test("a failed lookup: exit 1 with the ConfluenceError's message, no credential in it", async () => {
     const env = { ...basicEnv(), CONFLUENCE_API_TOKEN: "wrong-token" };
-    const { result } = await recorded(() => runNode([script(), "users.csv"], { cwd: work, env }));
+    const { result } = await recorded(fake, () => runNode([script(), "users.csv"], { cwd: work, env }));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^lookup failed: getBulkUserMigration: 401 /);
-    assert.ok(!result.stderr.includes("wrong-token"));
+    assertNoCredential(result.stderr, { secrets: ["wrong-token"] }, "stderr");
     assert.equal(result.stdout, "");
   });
 
@@ -365,7 +361,7 @@ describe("examples/forge-custom-ui with Forge stand-ins", () => {
   test("frontend (static/panel.js): the viewer and all their groups through requestConfluence, the email through the resolver", async () => {
     const bridge = bridgeStandIn();
     const { forge, invoke } = backend();
-    const { result: model, requests } = await recorded(() => panel.loadPanel({ requestConfluence: bridge.requestConfluence, invoke, groupPageSize: 4 }));
+    const { result: model, requests } = await recorded(fake, () => panel.loadPanel({ requestConfluence: bridge.requestConfluence, invoke, groupPageSize: 4 }));
     const groups = fake.directory.groupsOf(SPECIAL.currentUser).map((g) => g.name);
     assert.equal(groups.length, 6);
     assert.deepEqual(model, {
@@ -406,11 +402,11 @@ describe("examples/forge-custom-ui with Forge stand-ins", () => {
     const { forge, invoke, resolver } = backend();
     assert.deepEqual(Object.keys(resolver.definitions).sort(), ["getEmail", "getEmails"]);
 
-    const { result: one } = await recorded(() => invoke("getEmail", { accountId: SPECIAL.oddAccountId }));
+    const { result: one } = await recorded(fake, () => invoke("getEmail", { accountId: SPECIAL.oddAccountId }));
     assert.deepEqual(one, { accountId: SPECIAL.oddAccountId, email: "odd-encoding-bot@connect.atlassian.com" });
 
     const ids = [SPECIAL.hiddenProfile, SPECIAL.oddAccountId, SPECIAL.unknownAccountId, SPECIAL.appUser];
-    const { result: many, requests } = await recorded(() => invoke("getEmails", { accountIds: ids }));
+    const { result: many, requests } = await recorded(fake, () => invoke("getEmails", { accountIds: ids }));
     assert.deepEqual(many, {
       emails: {
         [SPECIAL.hiddenProfile]: SPECIAL.hiddenProfileEmail,
@@ -430,7 +426,7 @@ describe("examples/forge-custom-ui with Forge stand-ins", () => {
 
   test("resolver: bad payloads are refused without a request; Confluence errors come back as { error }", async () => {
     const { invoke } = backend();
-    const { result: refused, requests } = await recorded(async () => [
+    const { result: refused, requests } = await recorded(fake, async () => [
       await invoke("getEmails", { accountIds: "not-a-list" }),
       await invoke("getEmails", { accountIds: [SPECIAL.currentUser, ""] }),
       await invoke("getEmails", { accountIds: Array.from({ length: resolverModule.MAX_IDS + 1 }, (_, i) => `id${i}`) }),
@@ -449,7 +445,7 @@ describe("examples/forge-custom-ui with Forge stand-ins", () => {
     const missing = await invoke("getEmail", { accountId: SPECIAL.unknownAccountId });
     assert.equal(missing.accountId, SPECIAL.unknownAccountId);
     assert.match(missing.error, /^404: getPrivacyUnsafeUserEmail: 404 Not Found: No user found/);
-    assert.ok(!missing.error.includes(CREDENTIALS.oauthToken));
+    assertNoCredential(missing.error, { secrets: [CREDENTIALS.oauthToken] }, "the resolver's error");
   });
 
   test("resolver host entry (src/index.js) with stand-in @forge/resolver and @forge/api packages", async () => {
@@ -486,7 +482,7 @@ describe("examples/connect-frontend with AP.request stand-ins", () => {
   for (const style of ["promise", "callbacks"]) {
     test(`all the current user's groups, page after page (AP.request ${style === "promise" ? "returning a promise and calling back" : "calling back only"})`, async () => {
       const { AP, calls } = connectStandIn({ style });
-      const { result: model, requests } = await recorded(() => groupsModule.loadGroups({ AP, pageSize: 4 }));
+      const { result: model, requests } = await recorded(fake, () => groupsModule.loadGroups({ AP, pageSize: 4 }));
       assert.deepEqual(model, {
         accountId: SPECIAL.currentUser,
         displayName: "Mia Krystof",
@@ -672,7 +668,7 @@ describe("browser examples (vite build + Chromium)", { skip: skipBrowser, timeou
 
     test("direct mode: ?baseUrl=<fake>&email&apiToken&ids renders the table (cross-origin, CORS)", async () => {
       const query = new URLSearchParams({ baseUrl: fake.url, email: CREDENTIALS.email, apiToken: CREDENTIALS.apiToken, ids: ids.join(",") });
-      const { result: outcome, requests } = await recorded(() => openPage(`${previewUrl}/?${query}`, "#status", readTable));
+      const { result: outcome, requests } = await recorded(fake, () => openPage(`${previewUrl}/?${query}`, "#status", readTable));
       assert.deepEqual(outcome.data, expectedRows());
       assert.deepEqual(outcome.pageErrors, []);
       assert.deepEqual(outcome.failedResponses, []);
@@ -686,7 +682,7 @@ describe("browser examples (vite build + Chromium)", { skip: skipBrowser, timeou
     });
 
     test("proxy mode: ?ids only, same-origin /wiki calls, the preview server's proxy adds the credentials", async () => {
-      const { result: outcome, requests } = await recorded(() => openPage(`${previewUrl}/?${new URLSearchParams({ ids: ids.join(",") })}`, "#status", readTable));
+      const { result: outcome, requests } = await recorded(fake, () => openPage(`${previewUrl}/?${new URLSearchParams({ ids: ids.join(",") })}`, "#status", readTable));
       assert.deepEqual(outcome.data, expectedRows());
       assert.deepEqual(outcome.pageErrors, []);
       assert.deepEqual(outcome.failedResponses, []);
@@ -700,7 +696,7 @@ describe("browser examples (vite build + Chromium)", { skip: skipBrowser, timeou
     test("dev server (`vite`): the same page through its /wiki proxy, the package linked from outside the folder", async () => {
       const dev = await startVite(join(work, "examples", "vite-browser"), []);
       try {
-        const { result: outcome, requests } = await recorded(() => openPage(`${dev.url}/?${new URLSearchParams({ ids: ids.join(",") })}`, "#status", readTable));
+        const { result: outcome, requests } = await recorded(fake, () => openPage(`${dev.url}/?${new URLSearchParams({ ids: ids.join(",") })}`, "#status", readTable));
         assert.deepEqual(outcome.data, expectedRows());
         assert.deepEqual(outcome.pageErrors, []);
         assert.deepEqual(outcome.failedResponses, [], dev.output());

@@ -148,44 +148,11 @@ export async function expectConfluenceError(promiseOrFn, want) {
   return error;
 }
 
-/**
- * Every place a secret could surface on an error: message, String(e), stack, JSON.stringify(e),
- * util.inspect(e), every own property (deeply stringified), the cause chain.
- */
-export function errorSurfaces(e) {
-  const out = {
-    message: String(e?.message),
-    string: String(e),
-    stack: String(e?.stack),
-    json: safeJson(e),
-    inspect: inspect(e, { depth: 20, showHidden: true }),
-  };
-  if (e && typeof e === "object") {
-    for (const key of Reflect.ownKeys(e)) {
-      const v = e[key];
-      out[`property ${String(key)}`] = typeof v === "string" ? v : safeJson(v) + " " + inspect(v, { depth: 20 });
-    }
-    if (e.cause !== undefined) out.cause = inspect(e.cause, { depth: 20, showHidden: true });
-  }
-  return out;
-}
-
-function safeJson(v) {
-  try {
-    return String(JSON.stringify(v));
-  } catch (err) {
-    return `<unserializable: ${err.message}>`;
-  }
-}
-
-/** Asserts none of `secrets` appears in any surface of `e`. */
-export function assertNoSecrets(e, secrets, label = "") {
-  const surfaces = errorSurfaces(e);
-  for (const [where, text] of Object.entries(surfaces)) {
-    for (const secret of secrets) {
-      assert.ok(!text.includes(secret), `${label}: the credential ${JSON.stringify(secret)} leaks through ${where}: ${text.slice(0, 600)}`);
-    }
-  }
+/** Runs `fn` and returns its result plus the requests `fake` recorded meanwhile. */
+export async function recorded(fake, fn) {
+  const before = fake.requests.length;
+  const result = await fn();
+  return { result, requests: fake.requests.slice(before) };
 }
 
 /** Resolves once `server` listens on 127.0.0.1; returns its base URL. */

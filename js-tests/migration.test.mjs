@@ -7,44 +7,26 @@
 //
 // Build the package first: node pkg-template/build.mjs --no-opt
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 import { legacyUsername } from "./fake-server/directory.mjs";
-import { CREDENTIALS, expectConfluenceError, installPackage, PKG_DIR, startFakeConfluence } from "./helpers.mjs";
+import { CREDENTIALS, expectConfluenceError, PKG_DIR, withFake as withAnyFake } from "./helpers.mjs";
+import { clientOf } from "./kit.mjs";
 
 const N = 5000;
 const MAX_URL = 8000;
 const CLI = join(PKG_DIR, "bin", "cli.mjs");
 const API = "/wiki/rest/api";
 
-let installed;
-let lib;
+/** The shared fake (helpers.mjs' withFake) with N legacy users unless `options` says otherwise. */
+const withFake = (options, fn) => withAnyFake({ legacyCount: N, ...options }, fn);
 
-before(async () => {
-  installed = installPackage("migration");
-  lib = await import(join(installed.installed, "node", "index.mjs"));
-});
-after(() => installed?.cleanup());
-
-async function withFake(options, fn) {
-  const fake = await startFakeConfluence({ legacyCount: N, ...options });
-  try {
-    return await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
-
-function client(fake, extra = {}) {
-  return new lib.ConfluenceClient({
-    baseUrl: fake.url,
-    auth: { type: "basic", email: CREDENTIALS.email, apiToken: CREDENTIALS.apiToken },
-    ...extra,
-  });
-}
+/** The shared client (kit.mjs' clientOf), with basic auth as the CLI uses. */
+const client = (fake, extra = {}) =>
+  clientOf(fake, { auth: { type: "basic", email: CREDENTIALS.email, apiToken: CREDENTIALS.apiToken }, ...extra });
 
 /** 5,000 legacy usernames plus unknown ones (one long, one non-ASCII) and repeats. */
 function usernameInput(fake) {

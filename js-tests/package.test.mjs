@@ -21,6 +21,7 @@ import {
   installPackage,
   loadBothWays,
   loadSecondCopy,
+  recorded,
   startFakeConfluence,
 } from "./helpers.mjs";
 
@@ -44,12 +45,6 @@ beforeEach(() => fake?.reset());
 const enc = encodeURIComponent;
 const API = "/wiki/rest/api";
 
-/** Runs `fn` and returns its result plus the requests the fake recorded meanwhile. */
-async function recorded(fn) {
-  const before = fake.requests.length;
-  const result = await fn();
-  return { result, requests: fake.requests.slice(before) };
-}
 
 function assertRequest(rec, { path, rawQuery = "", auth = BASIC_HEADER }) {
   assert.equal(rec.method, "GET");
@@ -119,7 +114,7 @@ for (const system of ["esm", "cjs"]) {
     const dir = () => fake.directory;
 
     test("getUser: a user's fields, GET /user?accountId= with basic auth and Accept: application/json", async () => {
-      const { result, requests } = await recorded(() => basic().getUser({ accountId: SPECIAL.currentUser }));
+      const { result, requests } = await recorded(fake, () => basic().getUser({ accountId: SPECIAL.currentUser }));
       assert.equal(requests.length, 1);
       assertRequest(requests[0], { path: "/user", rawQuery: `accountId=${SPECIAL.currentUser}` });
       assert.equal(requests[0].auth, "basic");
@@ -132,7 +127,7 @@ for (const system of ["esm", "cjs"]) {
     });
 
     test("getUser: expand is one parameter with a literal comma (expand=operations,personalSpace)", async () => {
-      const { result, requests } = await recorded(() => basic().getUser({ accountId: SPECIAL.currentUser, expand: ["operations", "personalSpace"] }));
+      const { result, requests } = await recorded(fake, () => basic().getUser({ accountId: SPECIAL.currentUser, expand: ["operations", "personalSpace"] }));
       assertRequest(requests[0], { path: "/user", rawQuery: `accountId=${SPECIAL.currentUser}&expand=operations,personalSpace` });
       assert.deepEqual(
         result.operations.map((o) => o.operation),
@@ -145,7 +140,7 @@ for (const system of ["esm", "cjs"]) {
 
     test("getUser: all five expand values, details and isExternalCollaborator", async () => {
       const expand = ["operations", "details.personal", "details.business", "personalSpace", "isExternalCollaborator"];
-      const { result, requests } = await recorded(() => basic().getUser({ accountId: SPECIAL.externalCollaborator, expand }));
+      const { result, requests } = await recorded(fake, () => basic().getUser({ accountId: SPECIAL.externalCollaborator, expand }));
       assertRequest(requests[0], { path: "/user", rawQuery: `accountId=${SPECIAL.externalCollaborator}&expand=${expand.join(",")}` });
       assert.equal(result.isExternalCollaborator, true);
       assert.equal(result.externalCollaborator, true);
@@ -155,7 +150,7 @@ for (const system of ["esm", "cjs"]) {
     });
 
     test("getUser: the odd account id round-trips (percent-encoded: + & = # % / space é ? ü)", async () => {
-      const { result, requests } = await recorded(() => basic().getUser({ accountId: SPECIAL.oddAccountId }));
+      const { result, requests } = await recorded(fake, () => basic().getUser({ accountId: SPECIAL.oddAccountId }));
       assertRequest(requests[0], { path: "/user", rawQuery: `accountId=${enc(SPECIAL.oddAccountId)}` });
       assert.deepEqual(requests[0].query.accountId, [SPECIAL.oddAccountId]);
       assert.equal(result.accountId, SPECIAL.oddAccountId);
@@ -173,14 +168,14 @@ for (const system of ["esm", "cjs"]) {
 
     test("getCurrentUser with a bearer token: Authorization: Bearer <token>", async () => {
       const client = new (lib().ConfluenceClient)({ baseUrl: fake.url, auth: { type: "bearer", token: CREDENTIALS.oauthToken } });
-      const { result, requests } = await recorded(() => client.getCurrentUser());
+      const { result, requests } = await recorded(fake, () => client.getCurrentUser());
       assertRequest(requests[0], { path: "/user/current", rawQuery: "", auth: BEARER_HEADER });
       assert.equal(requests[0].auth, "bearer");
       assertUserMatches(result, dir().currentUser);
     });
 
     test("getCurrentUser with basic auth and expand", async () => {
-      const { result, requests } = await recorded(() => basic().getCurrentUser({ expand: ["personalSpace", "details.business"] }));
+      const { result, requests } = await recorded(fake, () => basic().getCurrentUser({ expand: ["personalSpace", "details.business"] }));
       assertRequest(requests[0], { path: "/user/current", rawQuery: "expand=personalSpace,details.business" });
       assert.equal(result.accountId, SPECIAL.currentUser);
       assert.equal(result.details.business.position, "Site Administrator");
@@ -189,7 +184,7 @@ for (const system of ["esm", "cjs"]) {
 
     test("getAnonymousUser: no params and no auth sends no Authorization header", async () => {
       const anon = new (lib().ConfluenceClient)({ baseUrl: fake.url });
-      const { result, requests } = await recorded(() => anon.getAnonymousUser());
+      const { result, requests } = await recorded(fake, () => anon.getAnonymousUser());
       assert.equal(requests.length, 1);
       assertRequest(requests[0], { path: "/user/anonymous", rawQuery: "", auth: null });
       assert.equal(requests[0].auth, "none");
@@ -200,7 +195,7 @@ for (const system of ["esm", "cjs"]) {
     });
 
     test("getAnonymousUser with expand=operations and basic auth", async () => {
-      const { result, requests } = await recorded(() => basic().getAnonymousUser({ expand: ["operations"] }));
+      const { result, requests } = await recorded(fake, () => basic().getAnonymousUser({ expand: ["operations"] }));
       assertRequest(requests[0], { path: "/user/anonymous", rawQuery: "expand=operations" });
       assert.deepEqual(result.operations, [{ operation: "use", targetType: "application" }]);
     });
@@ -210,7 +205,7 @@ for (const system of ["esm", "cjs"]) {
       const all = dir().groupsOf(SPECIAL.manyGroups);
       assert.equal(all.length, SPECIAL.manyGroupsCount);
 
-      const first = await recorded(() => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups }));
+      const first = await recorded(fake, () => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups }));
       assertRequest(first.requests[0], { path: "/user/memberof", rawQuery: `accountId=${SPECIAL.manyGroups}` });
       assert.equal(first.result.start, 0);
       assert.equal(first.result.limit, 200);
@@ -220,25 +215,25 @@ for (const system of ["esm", "cjs"]) {
       assert.equal(first.result.results[0].type, "group");
       assert.equal(first.result._links.next, `/rest/api/user/memberof?accountId=${SPECIAL.manyGroups}&start=200&limit=200`);
 
-      const second = await recorded(() => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, start: first.result.start + first.result.size, limit: 200 }));
+      const second = await recorded(fake, () => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, start: first.result.start + first.result.size, limit: 200 }));
       assertRequest(second.requests[0], { path: "/user/memberof", rawQuery: `accountId=${SPECIAL.manyGroups}&start=200&limit=200` });
       assert.equal(second.result.start, 200);
       assert.equal(second.result.size, 50);
       assert.deepEqual(second.result.results.map((g) => g.name), all.slice(200).map((g) => g.name));
       assert.equal(second.result._links.next, undefined, "no next link on the last page");
 
-      const small = await recorded(() => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, start: 10, limit: 5 }));
+      const small = await recorded(fake, () => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, start: 10, limit: 5 }));
       assertRequest(small.requests[0], { path: "/user/memberof", rawQuery: `accountId=${SPECIAL.manyGroups}&start=10&limit=5` });
       assert.deepEqual(small.result.results.map((g) => g.name), all.slice(10, 15).map((g) => g.name));
       assert.equal(small.result._links.next, `/rest/api/user/memberof?accountId=${SPECIAL.manyGroups}&start=15&limit=5`);
 
-      const zero = await recorded(() => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, start: 0, limit: 0 }));
+      const zero = await recorded(fake, () => client.getGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, start: 0, limit: 0 }));
       assertRequest(zero.requests[0], { path: "/user/memberof", rawQuery: `accountId=${SPECIAL.manyGroups}&start=0&limit=0` });
       assert.deepEqual(zero.result.results, []);
     });
 
     test("getGroupMembershipsForUser: groups with & + spaces and accents, and the odd id", async () => {
-      const { result, requests } = await recorded(() => basic().getGroupMembershipsForUser({ accountId: SPECIAL.oddAccountId }));
+      const { result, requests } = await recorded(fake, () => basic().getGroupMembershipsForUser({ accountId: SPECIAL.oddAccountId }));
       assertRequest(requests[0], { path: "/user/memberof", rawQuery: `accountId=${enc(SPECIAL.oddAccountId)}` });
       assert.deepEqual(result.results.map((g) => g.name), ["atlassian-addons-admin"]);
       const client = basic();
@@ -255,7 +250,7 @@ for (const system of ["esm", "cjs"]) {
 
     test("getBulkUserLookup: ids comma-joined in ONE accountId parameter, expand and limit; unknown ids omitted", async () => {
       const ids = [SPECIAL.currentUser, SPECIAL.unknownAccountId, SPECIAL.oddAccountId, SPECIAL.hiddenProfile];
-      const { result, requests } = await recorded(() => basic().getBulkUserLookup({ accountIds: ids, expand: ["operations", "personalSpace"], limit: 10 }));
+      const { result, requests } = await recorded(fake, () => basic().getBulkUserLookup({ accountIds: ids, expand: ["operations", "personalSpace"], limit: 10 }));
       assertRequest(requests[0], { path: "/user/bulk", rawQuery: `accountId=${ids.map(enc).join(",")}&expand=operations,personalSpace&limit=10` });
       assert.deepEqual(requests[0].query.accountId, [ids.join(",")]);
       assert.deepEqual(result.results.map((u) => u.accountId), [SPECIAL.currentUser, SPECIAL.oddAccountId, SPECIAL.hiddenProfile]);
@@ -269,7 +264,7 @@ for (const system of ["esm", "cjs"]) {
 
     test("getBulkUserLookup: exactly 200 ids is accepted and sent", async () => {
       const ids = dir().users.slice(0, 200).map((u) => u.accountId);
-      const { result, requests } = await recorded(() => basic().getBulkUserLookup({ accountIds: ids }));
+      const { result, requests } = await recorded(fake, () => basic().getBulkUserLookup({ accountIds: ids }));
       assert.equal(requests.length, 1);
       assert.equal(requests[0].query.accountId[0].split(",").length, 200);
       assert.equal(result.results.length, 200);
@@ -277,14 +272,14 @@ for (const system of ["esm", "cjs"]) {
     });
 
     test("getPrivacyUnsafeUserEmail: the real address of a privacy-restricted user", async () => {
-      const { result, requests } = await recorded(() => basic().getPrivacyUnsafeUserEmail({ accountId: SPECIAL.hiddenProfile }));
+      const { result, requests } = await recorded(fake, () => basic().getPrivacyUnsafeUserEmail({ accountId: SPECIAL.hiddenProfile }));
       assertRequest(requests[0], { path: "/user/email", rawQuery: `accountId=${SPECIAL.hiddenProfile}` });
       assert.deepEqual(result, { accountId: SPECIAL.hiddenProfile, email: SPECIAL.hiddenProfileEmail });
     });
 
     test("getPrivacyUnsafeUserEmailBulk: comma-joined ids, unknown ids omitted", async () => {
       const ids = [SPECIAL.hiddenProfile, SPECIAL.unknownAccountId, SPECIAL.appUser, SPECIAL.oddAccountId];
-      const { result, requests } = await recorded(() => basic().getPrivacyUnsafeUserEmailBulk({ accountIds: ids }));
+      const { result, requests } = await recorded(fake, () => basic().getPrivacyUnsafeUserEmailBulk({ accountIds: ids }));
       assertRequest(requests[0], { path: "/user/email/bulk", rawQuery: `accountId=${ids.map(enc).join(",")}` });
       assert.deepEqual(result, [
         { accountId: SPECIAL.hiddenProfile, email: SPECIAL.hiddenProfileEmail },
@@ -297,7 +292,7 @@ for (const system of ["esm", "cjs"]) {
       const admin = dir().currentUser;
       const odd = dir().user(SPECIAL.oddAccountId);
       const keys = [admin.userKey, "nosuchkey", odd.userKey];
-      const { result, requests } = await recorded(() => basic().getBulkUserMigration({ keys }));
+      const { result, requests } = await recorded(fake, () => basic().getBulkUserMigration({ keys }));
       assertRequest(requests[0], { path: "/user/bulk/migration", rawQuery: keys.map((k) => `key=${k}`).join("&") });
       assert.deepEqual(result.results, [
         { username: "admin", key: admin.userKey, accountId: SPECIAL.currentUser },
@@ -310,7 +305,7 @@ for (const system of ["esm", "cjs"]) {
 
     test("getBulkUserMigration by usernames: the odd username round-trips; start/limit page", async () => {
       const usernames = [SPECIAL.oddUsername, "admin", "nosuchuser"];
-      const { result, requests } = await recorded(() => basic().getBulkUserMigration({ usernames }));
+      const { result, requests } = await recorded(fake, () => basic().getBulkUserMigration({ usernames }));
       assertRequest(requests[0], { path: "/user/bulk/migration", rawQuery: usernames.map((u) => `username=${enc(u)}`).join("&") });
       assert.deepEqual(requests[0].query.username, usernames);
       assert.deepEqual(result.results.map((r) => r.accountId), [SPECIAL.oddAccountId, SPECIAL.currentUser, null]);
@@ -319,7 +314,7 @@ for (const system of ["esm", "cjs"]) {
       assert.deepEqual(result.notFound, ["nosuchuser"]);
 
       // start/limit pick a window of the values: only those are asked for, and the result is whole.
-      const page = await recorded(() => basic().getBulkUserMigration({ usernames, start: 1, limit: 1 }));
+      const page = await recorded(fake, () => basic().getBulkUserMigration({ usernames, start: 1, limit: 1 }));
       assertRequest(page.requests[0], { path: "/user/bulk/migration", rawQuery: "username=admin" });
       assert.deepEqual(page.result.results, [{ username: "admin", key: dir().currentUser.userKey, accountId: SPECIAL.currentUser }]);
       assert.equal(page.result.start, 1);
@@ -331,7 +326,7 @@ for (const system of ["esm", "cjs"]) {
     test("a baseUrl ending in /wiki or with a trailing slash still reaches /wiki/rest/api", async () => {
       for (const baseUrl of [`${fake.url}/`, `${fake.url}/wiki`, `${fake.url}/wiki/rest/api`, fake.url.replace("127.0.0.1", "localhost")]) {
         const client = new (lib().ConfluenceClient)({ baseUrl, auth: { type: "bearer", token: CREDENTIALS.oauthToken } });
-        const { result, requests } = await recorded(() => client.getCurrentUser());
+        const { result, requests } = await recorded(fake, () => client.getCurrentUser());
         assertRequest(requests[0], { path: "/user/current", auth: BEARER_HEADER });
         assert.equal(result.accountId, SPECIAL.currentUser, baseUrl);
       }
@@ -348,7 +343,7 @@ for (const system of ["esm", "cjs"]) {
           return globalThis.fetch(url, init);
         },
       });
-      const { result, requests } = await recorded(() => client.getUser({ accountId: SPECIAL.oddAccountId, expand: ["operations"] }));
+      const { result, requests } = await recorded(fake, () => client.getUser({ accountId: SPECIAL.oddAccountId, expand: ["operations"] }));
       assert.equal(calls.length, 1);
       assert.equal(calls[0].url, `${fake.url}${API}/user?accountId=${enc(SPECIAL.oddAccountId)}&expand=operations`);
       assert.equal(calls[0].init.method, "GET");

@@ -1,5 +1,5 @@
-// One search for a credential in every form it can take, over every surface a value exposes. Any suite can
-// use it:
+// The one search for a credential in every form it can take, over every surface a value exposes: every suite
+// that checks for a leak uses it (auth, secrets, cli, ...):
 //
 //   import { assertNoCredential, findCredentialLeaks } from "./secret-forms.mjs";
 //   assertNoCredential(error, { secrets: [token], email }, "label");         // an error, a hook info, text
@@ -13,14 +13,17 @@
 // `email:secret` (the basic auth credential), itself in each of those forms. A secret shorter than 8
 // characters is looked for whole.
 //
-// Surfaces: for an Error, `message`, `String(e)`, `stack`, `JSON.stringify(e)`, `util.inspect(e)` and every own
-// property (enumerable or not, keys included) to any depth, and the whole `cause` chain the same way; for any
-// other object, JSON, inspect and every nested string and key; strings as they are.
+// Surfaces: for an Error, `message`, `String(e)`, `stack`, `JSON.stringify(e)`, `util.inspect(e)` (no depth
+// limit, hidden properties shown) and every own property (enumerable or not, symbols and keys included) to any
+// depth, cycles cut, and the whole `cause` chain the same way; for any other object, JSON, inspect and every
+// nested string and key; strings as they are. A getter that throws is skipped (its message is kept).
 
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 
 export const MIN_FRAGMENT = 8;
+/** The most objects one value's surfaces walk through. */
+const MAX_OBJECTS = 20000;
 
 const NAMED = {
   amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", sol: "/", plus: "+", equals: "=", colon: ":", lowbar: "_",
@@ -98,7 +101,7 @@ export function fragments(value) {
 export function surfaces(value, prefix = "value") {
   const out = {};
   const seen = new Set();
-  const walk = (v, where, depth) => {
+  const walk = (v, where) => {
     if (typeof v === "string") {
       out[where] = v;
       return;
@@ -107,24 +110,27 @@ export function surfaces(value, prefix = "value") {
       if (v !== undefined) out[where] = String(v);
       return;
     }
-    if (seen.has(v) || depth > 12) return;
+    if (seen.has(v)) return;
     seen.add(v);
+    // No depth limit (a leak deep in a body counts), but no silent cut either: a value this large is a
+    // test's mistake (a socket or a server reached through a cause), not something to skim.
+    if (seen.size > MAX_OBJECTS) throw new Error(`${prefix}: more than ${MAX_OBJECTS} objects to search`);
     if (v instanceof Error) {
       out[`${where} message`] = String(v.message);
       out[`${where} String()`] = safe(() => String(v));
       out[`${where} stack`] = String(v.stack);
       out[`${where} name`] = String(v.name);
-      if (v.cause !== undefined) walk(v.cause, `${where}.cause`, depth + 1);
+      if (v.cause !== undefined) walk(v.cause, `${where}.cause`);
     }
     out[`${where} JSON.stringify`] = safe(() => String(JSON.stringify(v)));
-    out[`${where} util.inspect`] = safe(() => inspect(v, { depth: 20, showHidden: true }));
+    out[`${where} util.inspect`] = safe(() => inspect(v, { depth: Infinity, showHidden: true }));
     for (const key of Reflect.ownKeys(v)) {
       const name = String(key);
       out[`${where} key ${name}`] = name;
-      walk(safe(() => v[key]), `${where}.${name}`, depth + 1);
+      walk(safe(() => v[key]), `${where}.${name}`);
     }
   };
-  walk(value, prefix, 0);
+  walk(value, prefix);
   return out;
 }
 

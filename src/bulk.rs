@@ -103,7 +103,7 @@ fn cut(
 
 /// Confluence's page cap on `/user/bulk/migration`: a chunk of this many values is answered in
 /// one page at the default page size.
-pub const MIGRATION_CHUNK_MAX: usize = 200;
+pub(crate) const MIGRATION_CHUNK_MAX: usize = 200;
 
 /// Room kept in every migration URL for the paging parameters a later page adds:
 /// `&start=` and `&limit=` with up to 10 digits each.
@@ -111,7 +111,7 @@ const PAGING_RESERVE: usize = 2 * "&start=2147483647".len();
 
 /// The requests a migration lookup (`getBulkUserMigration`) becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MigrationPlan {
+pub(crate) struct MigrationPlan {
     /// `"key"` or `"username"`: the query parameter, and the field of each result that echoes
     /// the value looked up.
     pub field: &'static str,
@@ -155,7 +155,7 @@ impl MigrationPlan {
 /// order, so that is the page Confluence itself would return, and no request carries them.
 /// With `paged` true (an iterator), the window runs from `start` to the end and `limit` is
 /// the page size each request asks for (0 means no results).
-pub fn plan_migration(
+pub(crate) fn plan_migration(
     params: &GetBulkUserMigrationParams,
     paged: bool,
     fixed_len: usize,
@@ -212,7 +212,7 @@ pub fn plan_migration(
 /// case (a server may normalise the case of usernames); an answer that matches no value asked
 /// is kept but counts for none.
 #[derive(Debug, Clone)]
-pub struct MigrationTally {
+pub(crate) struct MigrationTally {
     /// For each planned value: `None` while unanswered, else whether it has an account id.
     answered: Vec<Option<bool>>,
     exact: HashMap<String, usize>,

@@ -9,6 +9,7 @@
 //! (`isExternalCollaborator` holds the same value) and whose `_links` hold only `self`; and a
 //! failed bulk request rejects every caller of its batch with that request's error.
 
+use crate::error::Error;
 use crate::models::AccountId;
 use crate::{BulkExpand, UserExpand};
 
@@ -32,6 +33,28 @@ pub fn bulk_expand(expand: &[UserExpand]) -> Option<Vec<BulkExpand>> {
 /// comma-separated parameter, so an id holding a comma would be split in two.
 pub fn coalescable_id(account_id: &str) -> bool {
     !account_id.is_empty() && !account_id.contains(',')
+}
+
+/// Whether a call may share a request with others (an identical request already in flight):
+/// only with coalescing on (`window_ms`, the client's `coalesce` option), and only for a call
+/// without a signal of its own, whose abort would otherwise end the others' request too.
+pub fn shares(window_ms: Option<u32>, has_signal: bool) -> bool {
+    window_ms.is_some() && !has_signal
+}
+
+/// The window a `getUser` call waits in to be answered by a bulk lookup with the others of
+/// that window, or `None` when it is sent on its own: it must be able to share
+/// ([`shares`]), its id must fit a bulk lookup ([`coalescable_id`]) and its expands must
+/// have bulk equivalents ([`bulk_expand`]).
+pub fn window_for(
+    window_ms: Option<u32>,
+    has_signal: bool,
+    account_id: &str,
+    expand: &[UserExpand],
+) -> Option<u32> {
+    window_ms.filter(|_| {
+        shares(window_ms, has_signal) && coalescable_id(account_id) && bulk_expand(expand).is_some()
+    })
 }
 
 /// One bulk lookup standing for several `getUser` calls with the same expands.
@@ -72,10 +95,14 @@ pub fn batches(calls: &[(&str, &str)]) -> Vec<Batch> {
     out
 }
 
-/// The message of the 404 a caller gets for an id the bulk answer left out: the message
-/// Confluence's `/user` gives for an unknown account id.
-pub fn not_found_message(account_id: &str) -> String {
-    format!("No user found with accountId: {account_id}")
+/// The error a caller gets for an id the bulk answer left out: the 404 with the message
+/// Confluence's `/user` gives for an unknown account id (its only attempt is the bulk one).
+pub fn not_found(account_id: &str) -> Error {
+    Error::Http {
+        status: 404,
+        message: Some(format!("No user found with accountId: {account_id}")),
+        body: None,
+    }
 }
 
 #[cfg(test)]
@@ -152,10 +179,29 @@ mod tests {
     }
 
     #[test]
-    fn the_missing_id_message_has_user_s_shape() {
+    fn only_calls_without_a_signal_share_and_only_bulk_able_ones_wait_for_a_window() {
+        assert!(shares(Some(0), false));
+        assert!(!shares(Some(0), true));
+        assert!(!shares(None, false));
+        let id = "5b10ac8d82e05b22cc7d4ef5";
         assert_eq!(
-            not_found_message("000000000000000000000000"),
-            "No user found with accountId: 000000000000000000000000"
+            window_for(Some(5), false, id, &[UserExpand::Operations]),
+            Some(5)
+        );
+        assert_eq!(window_for(Some(5), true, id, &[]), None);
+        assert_eq!(window_for(None, false, id, &[]), None);
+        assert_eq!(window_for(Some(5), false, "a,b", &[]), None);
+        let external = [UserExpand::IsExternalCollaborator];
+        assert_eq!(window_for(Some(5), false, id, &external), None);
+    }
+
+    #[test]
+    fn the_missing_id_error_has_user_s_shape() {
+        let err = not_found("000000000000000000000000");
+        assert_eq!(err.status(), 404);
+        assert_eq!(
+            err.to_string(),
+            "404 Not Found: No user found with accountId: 000000000000000000000000"
         );
     }
 }

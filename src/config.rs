@@ -260,7 +260,7 @@ fn too_long(what: &str) -> Error {
 
 /// The `Authorization` value for an OAuth access token, refusing one that could split or
 /// forge a header. Used for fixed tokens and for each token a refresh callback returns.
-pub fn bearer_authorization(token: &str) -> Result<String, Error> {
+pub(crate) fn bearer_authorization(token: &str) -> Result<String, Error> {
     if token.is_empty() {
         return Err(Error::invalid("auth.token must not be empty"));
     }

@@ -32,9 +32,10 @@
 //! # Ok::<(), confluence_users::Error>(())
 //! ```
 //!
-//! Every send goes through one step, [`Step::Send`]: a client-wide gate (a pause until a
-//! time, a cap on requests in flight) belongs between that step and the transport, or in a
-//! driver input of its own; the driver keeps no client-wide state today.
+//! Every send goes through one step, [`Step::Send`] (or [`Step::Token`] before it): a
+//! client-wide gate ([`crate::ratelimit::Governor`]: a pause until a time, a cap on requests
+//! in flight) sits between that step and the transport, and a request it holds back is fed
+//! back as [`Input::Held`]. The driver keeps no client-wide state.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -47,6 +48,7 @@ use crate::endpoints::{
 use crate::error::Error;
 use crate::models::AccountId;
 use crate::paging::next_start;
+use crate::ratelimit::Held;
 use crate::response::validate_decoded_body;
 use crate::retry::{decide, is_unsendable, parse_retry_after, Decision, Outcome, RetryPolicy};
 use crate::schema::Shape;
@@ -155,7 +157,8 @@ pub struct Done {
     pub end: End,
     /// How many requests were sent.
     pub attempts: u32,
-    /// What the last response's `Retry-After` asked for, in ms (non-2xx endings only).
+    /// What the last response's `Retry-After` asked for, in ms (non-2xx endings only), or how
+    /// long the client-wide pause that held the call back still lasts.
     pub retry_after_ms: Option<u64>,
 }
 
@@ -215,6 +218,10 @@ pub enum Input<'a> {
     Waited,
     /// The caller's signal fired (also before the first step: nothing is then sent).
     Aborted,
+    /// The client-wide gate did not let the step's request go (the caller gave up while it
+    /// waited, or the client is paused for longer than the call may wait): a
+    /// [`Step::Send`] given just before was not performed and does not count as an attempt.
+    Held(Held),
 }
 
 /// One call: attempts with timeouts and retries until a result.
@@ -230,6 +237,8 @@ pub struct Call {
     token_header: bool,
     /// Whether [`Step::Done`] has been given.
     over: bool,
+    /// Whether the last step was [`Step::Send`] (its attempt is counted and reported).
+    sending: bool,
     /// Oldest first; at most three at a time (a response, its retry, the next request).
     reports: Vec<Report>,
 }
@@ -245,6 +254,7 @@ impl Call {
             awaiting_token: false,
             token_header: false,
             over: false,
+            sending: false,
             reports: Vec::new(),
         }
     }
@@ -283,7 +293,31 @@ impl Call {
         if self.over {
             return Step::Over;
         }
+        let unsent = std::mem::take(&mut self.sending);
         match input {
+            Input::Held(held) => {
+                if unsent {
+                    // The request never left: it is neither an attempt nor reported.
+                    self.attempts -= 1;
+                    if let Some(at) = self
+                        .reports
+                        .iter()
+                        .rposition(|r| matches!(r, Report::Request { .. }))
+                    {
+                        self.reports.remove(at);
+                    }
+                }
+                match held {
+                    Held::Aborted => self.fail(Error::Aborted, false),
+                    Held::TooLong(pause) => self.finish(
+                        End::Failed {
+                            error: pause.error(),
+                            caused_by_input: false,
+                        },
+                        Some(pause.remaining_ms),
+                    ),
+                }
+            }
             Input::Aborted => self.fail(Error::Aborted, false),
             Input::Waited => self.next_attempt(),
             Input::Token(token) => match bearer_authorization(token) {
@@ -326,6 +360,7 @@ impl Call {
 
     fn send(&mut self, authorization: Option<String>) -> Step {
         self.awaiting_token = false;
+        self.sending = true;
         self.attempts += 1;
         self.reports.push(Report::Request {
             attempt: self.attempts,

@@ -1,8 +1,11 @@
 //! One params struct and request builder per operation, named after Confluence's operationIds.
 //!
-//! Each params struct deserializes from the JS object of the same name (camelCase fields,
-//! unknown fields refused so a typo is an error rather than a silently ignored option) and
-//! implements [`Endpoint`]: validation, then the path and query, percent-encoded.
+//! Each params struct implements [`Endpoint`]: validation, then the path and query,
+//! percent-encoded. The wasm skin reads one from the JS object of the same name field by
+//! field (`src/wasm/params.rs`, by the core's rules in `src/input.rs`: camelCase fields,
+//! unknown fields refused so a typo is an error rather than a silently ignored option);
+//! the serde `Deserialize` derives, with the same names and `deny_unknown_fields`, serve a
+//! Rust caller reading params from JSON, and tsify declares the TypeScript types from them.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;

@@ -5,9 +5,12 @@
 //! model or an [`Error`] are plain functions, tested natively with `cargo test` and usable from
 //! any Rust HTTP client. What a call does over time (attempts, timeouts, retries and
 //! `Retry-After`, token refreshes, bulk fan-out and merge, paging) is the [`driver`]'s state
-//! machines, fed what happened and answering what to do next. The WebAssembly skin in
-//! `src/wasm/` (built only for `wasm32`) performs the driver's steps with the JavaScript
-//! `fetch`, timers and `AbortSignal`, and converts values.
+//! machines, fed what happened and answering what to do next; what a client does across its
+//! calls (a rate-limit pause, the cap on requests in flight and their queue) is the
+//! [`ratelimit`] governor's, and which `getUser` calls share a request and what is served
+//! from memory are [`coalesce`]'s and [`cache`]'s. The WebAssembly skin in `src/wasm/`
+//! (built only for `wasm32`) performs their steps with the JavaScript `fetch`, timers and
+//! `AbortSignal`, reads JS values into core types and converts results back.
 //!
 //! ```
 //! use confluence_users::{Auth, ClientConfig, GetUserParams, UserExpand, Endpoint, decode_response};
@@ -76,10 +79,7 @@ mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{is_confluence_error, ConfluenceClient};
 
-pub use bulk::{
-    plan_bulk, plan_migration, BulkPlan, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
-    MIGRATION_CHUNK_MAX,
-};
+pub use bulk::{plan_bulk, BulkPlan, MAX_BULK_URL_LEN};
 // The README's Rust sample compiles: rustdoc runs its `rust` blocks as doctests of the feature.
 #[cfg(all(doctest, feature = "client"))]
 #[doc = include_str!("../README.md")]
@@ -90,16 +90,14 @@ pub use client::{
     MigrationResult, Pages, TransportError, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, MAX_CONCURRENCY,
     MAX_RETRIES, MAX_WAIT_MS,
 };
-pub use config::{bearer_authorization, Auth, ClientConfig, Request, MAX_CREDENTIAL_LEN};
+pub use config::{Auth, ClientConfig, Request, MAX_CREDENTIAL_LEN};
 pub use endpoints::*;
 pub use error::{Error, ErrorBody, ErrorKind};
-pub use paging::next_start;
 pub use redact::{redact, Redactor, MIN_FRAGMENT, REDACTED};
 pub use response::{
-    decode_response, error_message, parse_error, parse_error_redacted, validate_body,
-    validate_response, JsonView,
+    decode_response, error_message, parse_error, parse_error_redacted, validate_response, JsonView,
 };
-pub use retry::{decide, is_unsendable, parse_retry_after, Decision, Outcome, RetryPolicy};
+pub use retry::RetryPolicy;
 pub use validate::{validate, Invalid};
 
 // The wasm build's allocator: talc rather than Rust's default dlmalloc, for size (issue 10,

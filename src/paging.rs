@@ -6,7 +6,7 @@
 /// starts at `start + size`. The walk stops at the first page without a `next` link, and also
 /// at an empty page or a page that does not move forward (a misbehaving server must not loop
 /// the client forever).
-pub fn next_start(
+pub(crate) fn next_start(
     requested_start: i32,
     page_start: i32,
     page_size: i32,

@@ -6,12 +6,18 @@
 //! its calls: every request asks it for admission ([`Governor::enqueue`], then
 //! [`Governor::poll`] until it says go), hands its slot back when the response is in
 //! ([`Governor::release`]), and reports what the response said ([`Governor::observe`]).
-//! The skin only sleeps and wakes; every decision is here, tested natively with a virtual
-//! clock (`now_ms`, milliseconds since the Unix epoch).
+//!
+//! A skin that waits asynchronously uses the [`Waiter`] layer on top: [`Governor::wait`] to
+//! join, [`Governor::admit`] to learn whether to go, sleep until a time, wait for a wake-up,
+//! or give up; [`Governor::slept`] when its timer fires; [`Governor::wakes`] after anything
+//! that may free a slot or start a pause, naming exactly the waiters to wake; and
+//! [`Governor::leave`] when it gives up. The skin only sleeps and wakes; every decision is
+//! here, tested natively with a virtual clock (`now_ms`, milliseconds since the Unix epoch).
 
 use std::collections::VecDeque;
 
-use crate::parse_retry_after;
+use crate::error::Error;
+use crate::retry::{parse_retry_after, RetryPolicy};
 
 /// The rate-limit headers of one response, as sent (`None`: absent).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -104,6 +110,37 @@ pub struct GovernorConfig {
     pub backoff_max_ms: u64,
 }
 
+impl GovernorConfig {
+    /// A client's settings from its options: `maxConcurrentRequests` in flight at most,
+    /// `concurrency` right after a pause (never above the maximum), and the backoff of a 429
+    /// without `Retry-After` taken from the retry policy (at least 1 ms, so a pause always
+    /// pauses), so `retry` tunes both.
+    pub fn for_client(
+        max_concurrent_requests: usize,
+        concurrency: usize,
+        retry: &RetryPolicy,
+    ) -> GovernorConfig {
+        GovernorConfig {
+            max_in_flight: max_concurrent_requests,
+            resume_in_flight: concurrency.min(max_concurrent_requests),
+            backoff_base_ms: retry.base_delay_ms.max(1),
+            backoff_max_ms: retry.max_delay_ms.max(1),
+        }
+    }
+}
+
+/// The rate-limit headers Confluence Cloud sends, as a transport should ask for them: the
+/// governor reads the first five ([`RateLimitHeaders::from_pairs`]), and hooks that report a
+/// response get them all.
+pub const HEADER_NAMES: [&str; 6] = [
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-NearLimit",
+    "RateLimit-Reason",
+];
+
 /// A request's place in the queue; give it back through [`Governor::poll`] or
 /// [`Governor::cancel`].
 #[derive(Debug, PartialEq, Eq)]
@@ -119,6 +156,75 @@ impl Ticket {
 /// A slot in flight; give it back through [`Governor::release`].
 #[derive(Debug, PartialEq, Eq)]
 pub struct Slot(());
+
+/// One request waiting for admission ([`Governor::wait`]): its place in the queue, when it
+/// may go at the earliest, and how long a pause it may wait out.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Waiter {
+    /// `None` once admitted or gone.
+    ticket: Option<Ticket>,
+    /// Not before this time (the end of its backoff, or of a pause its timer slept through).
+    not_before: u64,
+    /// Whether it must sleep on a timer before it may go: a retry's backoff is slept even
+    /// when 0 ms, as a sleep would be, so other work runs between the attempts.
+    timer_first: bool,
+    /// The longest client-wide pause it waits out (`retry.maxDelayMs`).
+    max_wait_ms: u64,
+}
+
+impl Waiter {
+    /// The number its wake-ups name (see [`Governor::wakes`]).
+    pub fn id(&self) -> u64 {
+        self.ticket.as_ref().map_or(0, Ticket::id)
+    }
+}
+
+/// What a [`Waiter`] does next ([`Governor::admit`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// It holds a slot: send.
+    Go(Slot),
+    /// Sleep until this time (ms since the epoch), then tell [`Governor::slept`] and ask again.
+    Sleep(u64),
+    /// Wait until [`Governor::wakes`] names it, then ask again.
+    Queued,
+    /// The client is paused for longer than this request may wait: it leaves the queue and
+    /// the call fails now, with nothing sent.
+    Held(LongPause),
+}
+
+/// A client-wide pause longer than a request may wait (its `retry.maxDelayMs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongPause {
+    /// How long the pause still lasts.
+    pub remaining_ms: u64,
+    /// The status of the response that caused it (429, or 503 with `Retry-After`).
+    pub status: u16,
+}
+
+impl LongPause {
+    /// The call's error: what the response behind the pause would have given it (its status),
+    /// saying that nothing was sent. The call's `retryAfterMs` is [`LongPause::remaining_ms`].
+    pub fn error(&self) -> Error {
+        Error::Http {
+            status: self.status,
+            message: Some(format!(
+                "the client is paused by a rate limit for another {} ms, longer than retry.maxDelayMs; nothing was sent",
+                self.remaining_ms
+            )),
+            body: None,
+        }
+    }
+}
+
+/// Why a request was not admitted, for the call driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The caller's signal fired while it waited.
+    Aborted,
+    /// The pause lasts longer than the call may wait.
+    TooLong(LongPause),
+}
 
 /// Why a ticket cannot go yet.
 #[derive(Debug, PartialEq, Eq)]
@@ -224,6 +330,14 @@ pub struct Governor {
     requests: u64,
     rate_limited: u64,
     paused_ms: u64,
+    /// The status of the response behind the latest pause.
+    pause_status: u16,
+    /// The latest time a waiter's timer fired for: the clock never runs behind it (a timer may
+    /// fire a millisecond before the wall clock reaches its time; the pause is over then).
+    clock_floor: u64,
+    /// Whether a pause began since the last [`Governor::wakes`]: every waiter is woken then,
+    /// to sleep on a timer until the pause ends instead of waiting for a release.
+    wake_all: bool,
 }
 
 impl Governor {
@@ -247,7 +361,86 @@ impl Governor {
             requests: 0,
             rate_limited: 0,
             paused_ms: 0,
+            pause_status: 429,
+            clock_floor: 0,
+            wake_all: false,
         }
+    }
+
+    /// `now_ms`, never behind a time a waiter's timer fired for.
+    fn clock(&self, now_ms: u64) -> u64 {
+        now_ms.max(self.clock_floor)
+    }
+
+    /// Joins the queue for a request of a call with `retry`'s policy: after `delay_ms` (a
+    /// retry's backoff, slept on a timer even when 0; `None` for a first attempt), and for a
+    /// client-wide pause no longer than `retry.max_delay_ms` (so none with retries off).
+    pub fn wait(&mut self, now_ms: u64, delay_ms: Option<u64>, retry: &RetryPolicy) -> Waiter {
+        Waiter {
+            ticket: Some(self.enqueue()),
+            not_before: self.clock(now_ms).saturating_add(delay_ms.unwrap_or(0)),
+            timer_first: delay_ms.is_some(),
+            max_wait_ms: retry.max_delay_ms,
+        }
+    }
+
+    /// Whether `waiter` may go now (see [`Admission`]). A pause longer than it may wait is
+    /// checked first, at every ask: a pause that begins while it waits counts too.
+    pub fn admit(&mut self, waiter: &mut Waiter, now_ms: u64) -> Admission {
+        let now = self.clock(now_ms);
+        let Some(ticket) = waiter.ticket.take() else {
+            // Admitted or gone already: nothing to wait for.
+            return Admission::Queued;
+        };
+        let paused = self.pause_remaining(now);
+        if paused > waiter.max_wait_ms {
+            self.cancel(ticket);
+            return Admission::Held(LongPause {
+                remaining_ms: paused,
+                status: self.pause_status,
+            });
+        }
+        if waiter.timer_first || now < waiter.not_before || paused > 0 {
+            waiter.ticket = Some(ticket);
+            return Admission::Sleep(waiter.not_before.max(now.saturating_add(paused)));
+        }
+        match self.poll(ticket, now) {
+            Ok(slot) => Admission::Go(slot),
+            Err((ticket, wait)) => {
+                waiter.ticket = Some(ticket);
+                match wait {
+                    Wait::Until(until) => Admission::Sleep(until),
+                    Wait::Queued => Admission::Queued,
+                }
+            }
+        }
+    }
+
+    /// `waiter`'s timer for `until` (an [`Admission::Sleep`]) fired.
+    pub fn slept(&mut self, waiter: &mut Waiter, until: u64) {
+        self.clock_floor = self.clock_floor.max(until);
+        waiter.not_before = until;
+        waiter.timer_first = false;
+    }
+
+    /// `waiter` gives up (its caller's signal fired): it leaves the queue. Nothing to do when
+    /// it was admitted or held. Ask [`Governor::wakes`] then: the ones behind it may go.
+    pub fn leave(&mut self, waiter: Waiter) {
+        if let Some(ticket) = waiter.ticket {
+            self.cancel(ticket);
+        }
+    }
+
+    /// The waiters (by [`Waiter::id`]) to wake now: those [`Governor::admit`] would let go,
+    /// after a release or a departure; every waiting one after a pause began (each then
+    /// sleeps until it ends). Waking only these costs nothing per waiter that must go on
+    /// waiting. Ask after every [`Governor::release`], [`Governor::leave`] and
+    /// [`Governor::observe`]; a waiter asleep on a timer may be named, and ignores it.
+    pub fn wakes(&mut self, now_ms: u64) -> Vec<u64> {
+        if std::mem::take(&mut self.wake_all) {
+            return self.queue.iter().copied().collect();
+        }
+        self.admissible(self.clock(now_ms))
     }
 
     /// Joins the queue: the request goes after every request that joined before it.
@@ -317,6 +510,7 @@ impl Governor {
         status: u16,
         headers: &RateLimitHeaders<'_>,
     ) -> Option<Pause> {
+        let now_ms = self.clock(now_ms);
         if let Some(v) = headers.limit {
             self.quota.limit = Some(v.trim().to_owned());
         }
@@ -375,6 +569,8 @@ impl Governor {
             .paused_ms
             .saturating_add(until_ms - self.paused_until.max(now_ms));
         self.paused_until = until_ms;
+        self.pause_status = status;
+        self.wake_all = true;
         Some(Pause {
             until_ms,
             duration_ms,
@@ -385,6 +581,7 @@ impl Governor {
 
     /// The telemetry at `now_ms`.
     pub fn snapshot(&self, now_ms: u64) -> RateLimitSnapshot {
+        let now_ms = self.clock(now_ms);
         let number = |v: &Option<String>| v.as_deref().and_then(|v| v.parse::<u64>().ok());
         RateLimitSnapshot {
             limit: number(&self.quota.limit),
@@ -727,5 +924,174 @@ mod tests {
         let pause = g.observe(T0, 429, &h).unwrap_or_else(|| unreachable!());
         assert_eq!(pause.until_ms, u64::MAX);
         assert_eq!(g.pause_remaining(T0), u64::MAX - T0);
+    }
+
+    /// Admits `w` at `now`, expecting a slot.
+    fn go(g: &mut Governor, w: &mut Waiter, now: u64) -> Slot {
+        match g.admit(w, now) {
+            Admission::Go(slot) => slot,
+            other => panic!("not admitted: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn waiters_go_in_queue_order_and_a_release_wakes_exactly_the_next() {
+        let mut g = governor(2, 2);
+        let retry = RetryPolicy::default();
+        let mut ws: Vec<Waiter> = (0..5).map(|_| g.wait(T0, None, &retry)).collect();
+        let ids: Vec<u64> = ws.iter().map(Waiter::id).collect();
+        assert!(ids.windows(2).all(|p| p[0] < p[1]));
+        // The last asks first: it cannot jump the queue.
+        assert_eq!(g.admit(&mut ws[4], T0), Admission::Queued);
+        let a = go(&mut g, &mut ws[0], T0);
+        let _b = go(&mut g, &mut ws[1], T0);
+        assert_eq!(g.admit(&mut ws[2], T0), Admission::Queued);
+        assert_eq!(g.admit(&mut ws[3], T0), Admission::Queued);
+        // Nothing freed: nobody to wake.
+        assert!(g.wakes(T0).is_empty());
+        g.release(a);
+        assert_eq!(g.wakes(T0), vec![ids[2]]);
+        let _c = go(&mut g, &mut ws[2], T0);
+        // The next in line gives up: the one behind it is not admissible yet (no free slot),
+        // and once a slot frees, it is the one woken.
+        let gone = ws.remove(3);
+        g.leave(gone);
+        assert!(g.wakes(T0).is_empty());
+        g.release(_b);
+        assert_eq!(g.wakes(T0), vec![ids[4]]);
+        assert!(matches!(g.admit(&mut ws[3], T0), Admission::Go(_)));
+        // Admitted: its id names nothing and leaving changes nothing.
+        assert_eq!(ws[3].id(), 0);
+        assert_eq!(g.snapshot(T0).queued, 0);
+    }
+
+    #[test]
+    fn a_backoff_is_slept_on_a_timer_first_even_when_zero() {
+        let mut g = governor(4, 4);
+        let retry = RetryPolicy::default();
+        let mut w = g.wait(T0, Some(0), &retry);
+        assert_eq!(g.admit(&mut w, T0), Admission::Sleep(T0));
+        g.slept(&mut w, T0);
+        go(&mut g, &mut w, T0);
+        let mut w = g.wait(T0, Some(250), &retry);
+        assert_eq!(g.admit(&mut w, T0 + 100), Admission::Sleep(T0 + 250));
+        // The timer fires a millisecond early by the wall clock: the backoff is over.
+        g.slept(&mut w, T0 + 250);
+        go(&mut g, &mut w, T0 + 249);
+    }
+
+    #[test]
+    fn a_pause_is_slept_through_under_one_timer_with_the_backoff() {
+        let mut g = governor(4, 4);
+        let retry = RetryPolicy::default();
+        let h = RateLimitHeaders {
+            retry_after: Some("2"),
+            ..headers()
+        };
+        g.observe(T0, 429, &h);
+        // A backoff shorter than the pause: one sleep, to the end of the pause.
+        let mut w = g.wait(T0, Some(500), &retry);
+        assert_eq!(g.admit(&mut w, T0), Admission::Sleep(T0 + 2000));
+        g.slept(&mut w, T0 + 2000);
+        // A timer firing early by the wall clock still ends the pause.
+        go(&mut g, &mut w, T0 + 1999);
+        // A backoff longer than the pause: its own end.
+        g.observe(T0 + 3000, 429, &h);
+        let mut w = g.wait(T0 + 3000, Some(4000), &retry);
+        assert_eq!(g.admit(&mut w, T0 + 3000), Admission::Sleep(T0 + 7000));
+    }
+
+    #[test]
+    fn a_pause_longer_than_the_call_may_wait_holds_it_back_at_once() {
+        let mut g = governor(4, 4);
+        let h = RateLimitHeaders {
+            retry_after: Some("60"),
+            ..headers()
+        };
+        let retry = RetryPolicy::default(); // maxDelayMs 30 s
+        let mut early = g.wait(T0, None, &retry);
+        g.observe(T0, 503, &h);
+        let held = Admission::Held(LongPause {
+            remaining_ms: 59_000,
+            status: 503,
+        });
+        // Already queued when the pause began: held at its next ask, and out of the queue.
+        assert_eq!(g.admit(&mut early, T0 + 1000), held);
+        assert_eq!(early.id(), 0);
+        assert_eq!(g.snapshot(T0 + 1000).queued, 0);
+        let mut w = g.wait(T0 + 1000, None, &retry);
+        assert_eq!(g.admit(&mut w, T0 + 1000), held);
+        // A pause within maxDelayMs is waited for.
+        let patient = RetryPolicy {
+            max_delay_ms: 59_000,
+            ..retry
+        };
+        let mut w = g.wait(T0 + 1000, None, &patient);
+        assert_eq!(g.admit(&mut w, T0 + 1000), Admission::Sleep(T0 + 60_000));
+        // `retry: false` waits out no pause at all, however short; with no pause it goes.
+        let mut g = governor(4, 4);
+        let short = RateLimitHeaders {
+            retry_after: Some("1"),
+            ..headers()
+        };
+        g.observe(T0, 429, &short);
+        let mut w = g.wait(T0, None, &RetryPolicy::NONE);
+        assert_eq!(
+            g.admit(&mut w, T0 + 999),
+            Admission::Held(LongPause {
+                remaining_ms: 1,
+                status: 429
+            })
+        );
+        let mut w = g.wait(T0 + 1000, None, &RetryPolicy::NONE);
+        go(&mut g, &mut w, T0 + 1000);
+        let err = LongPause {
+            remaining_ms: 1,
+            status: 429,
+        }
+        .error();
+        assert_eq!(err.status(), 429);
+        assert!(err
+            .to_string()
+            .contains("another 1 ms, longer than retry.maxDelayMs"));
+    }
+
+    #[test]
+    fn a_pause_wakes_every_waiter_once_and_none_until_it_ends() {
+        let mut g = governor(1, 1);
+        let retry = RetryPolicy::default();
+        let mut first = g.wait(T0, None, &retry);
+        let slot = go(&mut g, &mut first, T0);
+        let mut ws: Vec<Waiter> = (0..3).map(|_| g.wait(T0, None, &retry)).collect();
+        let ids: Vec<u64> = ws.iter().map(Waiter::id).collect();
+        for w in &mut ws {
+            assert_eq!(g.admit(w, T0), Admission::Queued);
+        }
+        let h = RateLimitHeaders {
+            retry_after: Some("1"),
+            ..headers()
+        };
+        assert!(g.observe(T0 + 5, 429, &h).is_some());
+        // Everyone waiting is woken, to sleep on a timer instead of waiting for a release.
+        assert_eq!(g.wakes(T0 + 5), ids);
+        for w in &mut ws {
+            assert_eq!(g.admit(w, T0 + 5), Admission::Sleep(T0 + 1005));
+        }
+        // Then a release during the pause wakes nobody.
+        g.release(slot);
+        assert!(g.wakes(T0 + 6).is_empty());
+        // A response that starts no pause wakes nobody either.
+        assert_eq!(g.observe(T0 + 6, 200, &headers()), None);
+        assert!(g.wakes(T0 + 6).is_empty());
+        // One that lengthens it wakes all again (each sleeps to the new end).
+        assert!(g.observe(T0 + 6, 429, &h).is_some());
+        assert_eq!(g.wakes(T0 + 6), ids);
+        assert_eq!(g.admit(&mut ws[0], T0 + 6), Admission::Sleep(T0 + 1006));
+        // After it, the head of the queue goes.
+        for w in &mut ws {
+            g.slept(w, T0 + 1006);
+        }
+        assert!(matches!(g.admit(&mut ws[0], T0 + 1006), Admission::Go(_)));
+        assert_eq!(g.admit(&mut ws[1], T0 + 1006), Admission::Queued);
     }
 }

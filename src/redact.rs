@@ -296,6 +296,56 @@ pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> Str
     redactor.redact(text)
 }
 
+/// The `auth` of a client's options before they are validated, as a front end read it (the
+/// wasm skin's constructor; natively only the tests build one).
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) enum GivenAuth<'a> {
+    /// `auth` is a string.
+    Text(&'a str),
+    /// `auth` is an object: its `email` and `apiToken` (when strings), and every string it
+    /// holds by key.
+    Fields {
+        email: Option<&'a str>,
+        api_token: Option<&'a str>,
+        strings: &'a [(String, String)],
+    },
+}
+
+/// What an error about options that did not validate must not echo, in any form, since no
+/// validated config exists yet: every string of `auth` but its `type` and `email` (or `auth`
+/// itself when it is a string), and the base64 of `email:apiToken`. Strings under 6
+/// characters are left out (no real credential is that short, and redacting them would
+/// garble the message: a token `"t"` would redact every "t"), and so are strings over
+/// [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN): such a credential is refused unsent
+/// and never quoted, and a redaction table for it would take memory in proportion to it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn given_secrets(auth: GivenAuth<'_>) -> Vec<String> {
+    const MIN_LEN: usize = 6;
+    let fits = |s: &str| (MIN_LEN..=crate::MAX_CREDENTIAL_LEN).contains(&s.len());
+    match auth {
+        GivenAuth::Text(s) => fits(s).then(|| s.to_owned()).into_iter().collect(),
+        GivenAuth::Fields {
+            email,
+            api_token,
+            strings,
+        } => {
+            let mut found = Vec::new();
+            if let (Some(email), Some(token)) = (email, api_token) {
+                if token.len() <= crate::MAX_CREDENTIAL_LEN {
+                    found.push(base64(format!("{email}:{token}").as_bytes()));
+                }
+            }
+            for (key, value) in strings {
+                if fits(value) && !matches!(key.as_str(), "type" | "email") {
+                    found.push(value.clone());
+                }
+            }
+            found
+        }
+    }
+}
+
 /// The text's bytes with whitespace left out, each with the span of its character.
 fn units(text: &str) -> Vec<Unit> {
     let mut out = Vec::with_capacity(text.len());
@@ -497,6 +547,43 @@ fn tag(units: &[Unit], i: usize) -> Option<(usize, Decoded)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_secrets_of_unvalidated_options_are_every_credential_like_string() {
+        assert_eq!(
+            given_secrets(GivenAuth::Text("a-bearer-token")),
+            ["a-bearer-token"]
+        );
+        assert!(given_secrets(GivenAuth::Text("short")).is_empty());
+        let huge = "x".repeat(crate::MAX_CREDENTIAL_LEN + 1);
+        assert!(given_secrets(GivenAuth::Text(&huge)).is_empty());
+        let strings = [
+            ("type".to_owned(), "basic-auth".to_owned()),
+            ("email".to_owned(), "me@example.com".to_owned()),
+            ("apiToken".to_owned(), "api-token-1".to_owned()),
+            ("extra".to_owned(), "tiny".to_owned()),
+            ("other".to_owned(), huge.clone()),
+        ];
+        let found = given_secrets(GivenAuth::Fields {
+            email: Some("me@example.com"),
+            api_token: Some("api-token-1"),
+            strings: &strings,
+        });
+        assert_eq!(
+            found,
+            [
+                base64(b"me@example.com:api-token-1"),
+                "api-token-1".to_owned()
+            ]
+        );
+        // A token too long to send is not base64-encoded either.
+        let found = given_secrets(GivenAuth::Fields {
+            email: Some("me@example.com"),
+            api_token: Some(&huge),
+            strings: &[],
+        });
+        assert!(found.is_empty());
+    }
 
     const TOKEN: &str = "SECRET-TOKEN-ABC123";
 

@@ -49,7 +49,7 @@ pub fn validate_response<E: Endpoint>(
 }
 
 /// [`validate_response`] for a body of `shape`, whatever the operation.
-pub fn validate_body(
+pub(crate) fn validate_body(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],

@@ -34,7 +34,7 @@ impl RetryPolicy {
 
 /// What one attempt came to, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// An HTTP response with this status and `Retry-After` header value.
     Status {
         /// The HTTP status.
@@ -55,7 +55,7 @@ pub enum Outcome<'a> {
 /// network failures alike, so the message is what tells them apart; these are the wordings of
 /// Node (undici), Chromium, Firefox, WebKit, Deno, Bun and node-fetch. Anything else counts as
 /// a network failure, which may pass.
-pub fn is_unsendable(message: &str) -> bool {
+pub(crate) fn is_unsendable(message: &str) -> bool {
     const PERMANENT: &[&str] = &[
         "failed to parse url",
         "invalid url",
@@ -73,7 +73,7 @@ pub fn is_unsendable(message: &str) -> bool {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Wait this long, then send the request again.
     RetryAfter {
         /// The wait in milliseconds.
@@ -95,7 +95,7 @@ fn is_retryable_status(status: u16) -> bool {
 /// `min(max_delay, base_delay * 2^(attempt-1))`. A parseable `Retry-After` is the floor of the
 /// wait; one asking for more than `max_delay_ms` gives up at once rather than sleep for it.
 /// `now_ms` (milliseconds since the Unix epoch) resolves `Retry-After` HTTP dates.
-pub fn decide(
+pub(crate) fn decide(
     policy: &RetryPolicy,
     attempt: u32,
     outcome: Outcome<'_>,
@@ -137,7 +137,7 @@ pub fn decide(
 /// Parses a `Retry-After` value into milliseconds from `now_ms`: delta-seconds (`120`) or an
 /// HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`; a date in the past means 0). Huge values
 /// saturate; negative, fractional or unparseable values are `None` (ignored).
-pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
+pub(crate) fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         let seconds = value.parse::<u64>().unwrap_or(u64::MAX);

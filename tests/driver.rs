@@ -6,6 +6,7 @@ use confluence_users::driver::{
     BulkCall, Call, CallSettings, Done, End, FanOut, GroupWalk, Input, Migration, PageInfo,
     RecordAt, Report, Response, RetryReason, Step,
 };
+use confluence_users::ratelimit::{Held, LongPause};
 use confluence_users::{
     Auth, ClientConfig, Endpoint, Error, GetBulkUserLookupParams, GetBulkUserMigrationParams,
     GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams, GetUserParams,
@@ -571,6 +572,105 @@ fn an_abort_ends_the_call_wherever_it_comes() {
     );
     assert_eq!(call.attempts(), 0);
     assert_eq!(call.poll_report(), None);
+}
+
+#[test]
+fn a_request_the_gate_holds_back_is_neither_sent_nor_reported() {
+    let redact = |s: &str| s.to_owned();
+    let pause = LongPause {
+        remaining_ms: 60_000,
+        status: 503,
+    };
+    // Held before the first send (the client is paused for longer than retry.maxDelayMs):
+    // the error of the response behind the pause, with retryAfterMs, and 0 attempts.
+    let mut call = get_user_call(settings(3, 10, 30_000, None));
+    assert!(matches!(call.start(), Step::Send { attempt: 1, .. }));
+    let Step::Done(done) = call.handle(Input::Held(Held::TooLong(pause)), T0, 0.5, &redact) else {
+        panic!("not done")
+    };
+    assert_eq!(done.attempts, 0);
+    assert_eq!(done.retry_after_ms, Some(60_000));
+    let End::Failed {
+        error,
+        caused_by_input: false,
+    } = &done.end
+    else {
+        panic!("not a failure: {:?}", done.end)
+    };
+    assert_eq!(error.status(), 503);
+    assert!(
+        error.to_string().contains("another 60000 ms")
+            && error.to_string().contains("nothing was sent"),
+        "{error}"
+    );
+    assert_eq!(
+        call.poll_report(),
+        None,
+        "the unsent request is not reported"
+    );
+    // Aborted while queued before the first send: 0 attempts, nothing reported.
+    let mut call = get_user_call(settings(3, 10, 30_000, None));
+    call.start();
+    let Step::Done(done) = call.handle(Input::Held(Held::Aborted), T0, 0.5, &redact) else {
+        panic!("not done")
+    };
+    assert_eq!(
+        (done.end, done.attempts, done.retry_after_ms),
+        (
+            End::Failed {
+                error: Error::Aborted,
+                caused_by_input: false
+            },
+            0,
+            None
+        )
+    );
+    assert_eq!(call.poll_report(), None);
+    // Held during a retry's backoff wait: the attempts already sent count, their reports stay.
+    let mut call = get_user_call(settings(3, 10, 30_000, None));
+    call.start();
+    let busy = Response {
+        status: 503,
+        content_type: None,
+        retry_after: None,
+        body: b"",
+        elapsed_ms: 1.0,
+    };
+    assert!(matches!(
+        call.handle(Input::Response(busy), T0, 0.5, &redact),
+        Step::Wait { .. }
+    ));
+    let Step::Done(done) = call.handle(Input::Held(Held::TooLong(pause)), T0 + 5, 0.5, &redact)
+    else {
+        panic!("not done")
+    };
+    assert_eq!((done.attempts, done.retry_after_ms), (1, Some(60_000)));
+    let mut reports = Vec::new();
+    while let Some(r) = call.poll_report() {
+        reports.push(r);
+    }
+    assert!(
+        matches!(
+            reports[..],
+            [
+                Report::Request { attempt: 1 },
+                Report::Response {
+                    attempt: 1,
+                    status: 503,
+                    ..
+                },
+                Report::Retry { attempt: 1, .. }
+            ]
+        ),
+        "{reports:?}"
+    );
+    // Held at a token step (a token client): nothing was counted yet, nothing is undone.
+    let mut call = token_call(None);
+    assert!(matches!(call.start(), Step::Token { attempt: 1, .. }));
+    let Step::Done(done) = call.handle(Input::Held(Held::Aborted), T0, 0.5, &redact) else {
+        panic!("not done")
+    };
+    assert_eq!(done.attempts, 0);
 }
 
 #[test]

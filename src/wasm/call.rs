@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
-use super::gate::{held_error, Held, Permit};
+use super::gate::Permit;
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
 use super::options::{call_signal, Settings};
@@ -23,6 +23,7 @@ use crate::driver::{
     BulkCall, Call, CallSettings, Done, End, FanOut, Input, Migration, MigrationPage, PageInfo,
     Report, Response, Step,
 };
+use crate::ratelimit::Held;
 use crate::schema::Shape;
 use crate::{error_message, BulkEndpoint, Endpoint, Error, GetBulkUserMigrationParams, Request};
 
@@ -353,11 +354,14 @@ impl Inner {
             ctx.attempts = call.attempts();
             // An attempt is admitted before it is reported to `onRequest`: a request queued at
             // the gate has not been sent.
-            if let Step::Token { attempt, .. } | Step::Send { attempt, .. } = &step {
+            if let Step::Token { .. } | Step::Send { .. } = &step {
                 if permit.is_none() {
                     match self.admit(None, signal).await {
                         Ok(admitted) => permit = Some(admitted),
-                        Err(held) => return Err(self.held(&mut ctx, attempt - 1, held)),
+                        Err(held) => {
+                            step = call.handle(Input::Held(held), 0, 0.0, &|s| s.to_owned());
+                            continue;
+                        }
                     }
                 }
             }
@@ -380,7 +384,7 @@ impl Inner {
                         permit = Some(admitted);
                         Input::Waited
                     }
-                    Err(held) => return Err(self.held(&mut ctx, call.attempts(), held)),
+                    Err(held) => Input::Held(held),
                 },
                 Step::Token { .. } => {
                     let source = self.settings.token_source.as_ref();
@@ -550,20 +554,15 @@ impl Inner {
     }
 
     /// A slot at the client-wide gate (issue 11), after `delay_ms` (a retry's backoff) and any
-    /// pause; a pause longer than `retry.maxDelayMs` is not waited for.
+    /// pause the retry policy lets the call wait out.
     async fn admit(
         &self,
         delay_ms: Option<u64>,
         signal: Option<&AbortSignal>,
     ) -> Result<Permit<'_>, Held> {
-        let max_wait_ms = self.settings.retry.max_delay_ms;
-        self.gate.acquire(signal, max_wait_ms, delay_ms).await
-    }
-
-    /// The error of a request the gate held back, after `sent` attempts.
-    fn held(&self, ctx: &mut Context<'_>, sent: u32, held: Held) -> JsValue {
-        ctx.attempts = sent;
-        held_error(&self.settings.config, ctx, held)
+        self.gate
+            .acquire(signal, &self.settings.retry, delay_ms)
+            .await
     }
 
     /// The JS value of the driver's result: the parsed body, or the `ConfluenceError`.

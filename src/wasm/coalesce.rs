@@ -1,8 +1,8 @@
 //! Coalescing and the user cache in the skin (issue 11): collects the `getUser` calls of one
 //! window and answers them from bulk lookups, lets identical requests in flight share one, and
-//! keeps users in the core's [`UserCache`]. The grouping, the expands that may be coalesced,
-//! the 404 of a missing id, the cache's keys and eviction are the core's
-//! ([`crate::coalesce`], [`crate::cache`]).
+//! keeps users in the core's [`UserCache`]. Which calls may share or wait for a window, the
+//! grouping, the expands that may be coalesced, the 404 of a missing id, the cache's keys and
+//! eviction are the core's ([`crate::coalesce`], [`crate::cache`]).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -17,11 +17,9 @@ use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
 use super::error::{to_js_error, Context};
 use super::js::{get, json_parse, promise, set};
 use crate::cache::{expand_key, CacheConfig, UserCache};
-use crate::coalesce::{batches, bulk_expand, coalescable_id, not_found_message};
+use crate::coalesce::{batches, bulk_expand, shares, window_for};
 use crate::models::AccountId;
-use crate::{
-    BulkEndpoint, Error, GetBulkUserLookupParams, GetCurrentUserParams, GetUserParams, Request,
-};
+use crate::{BulkEndpoint, GetBulkUserLookupParams, GetCurrentUserParams, GetUserParams, Request};
 
 /// A `getUser` call waiting for its window to close.
 struct Pending {
@@ -108,7 +106,7 @@ impl Inner {
         request: Request,
         signal: Option<&AbortSignal>,
     ) -> Result<JsValue, JsValue> {
-        if self.sharing.window_ms.is_none() || signal.is_some() {
+        if !shares(self.sharing.window_ms, signal.is_some()) {
             return self.execute(op, request, signal).await;
         }
         let url = request.url.clone();
@@ -162,11 +160,13 @@ pub(crate) fn get_user(
     if let Some(hit) = inner.cache_get(params.account_id.as_str(), &key) {
         return Promise::resolve(&hit);
     }
-    let coalesced = inner
-        .sharing
-        .window_ms
-        .filter(|_| signal.is_none() && coalescable_id(params.account_id.as_str()));
-    if let (Some(window_ms), Some(_)) = (coalesced, bulk_expand(&params.expand)) {
+    let window = window_for(
+        inner.sharing.window_ms,
+        signal.is_some(),
+        params.account_id.as_str(),
+        &params.expand,
+    );
+    if let Some(window_ms) = window {
         let pending = &inner.sharing.pending;
         let mut params = Some(params);
         let waiting = Promise::new(&mut |resolve, reject| {
@@ -319,11 +319,7 @@ fn not_found(inner: &Inner, params: &GetUserParams) -> JsValue {
         tokens: Vec::new(),
         table: OnceCell::new(),
     };
-    let err = Error::Http {
-        status: 404,
-        message: Some(not_found_message(params.account_id.as_str())),
-        body: None,
-    };
+    let err = crate::coalesce::not_found(params.account_id.as_str());
     to_js_error(Some(&inner.settings.config), &ctx, &err)
 }
 

@@ -1,23 +1,23 @@
 //! The client-wide gate every request passes: the JS side of the core's
-//! [`Governor`](crate::ratelimit::Governor). It sleeps until the governor admits a request
-//! (timers for a pause, wake-ups when a slot comes back), gives the slot back when the
-//! response is in, reports pauses through `onRateLimit`, and shows the telemetry as
-//! `client.rateLimit`. Every decision is the governor's.
+//! [`Governor`](crate::ratelimit::Governor). It sleeps on a timer or waits for a wake-up as
+//! the governor's [`Admission`] says, wakes the waiters [`Governor::wakes`] names, races the
+//! caller's signal, gives the slot back when the response is in, reports pauses through
+//! `onRateLimit`, and shows the telemetry as `client.rateLimit`. Every decision (queue order,
+//! who to wake, how long to sleep, a pause too long to wait) is the governor's.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::error::{to_js_error, Context};
 use super::interrupt::{Fired, Interrupt};
 use super::js::{get, read, set};
 use super::options::MAX_TIMER_MS;
 use super::transport::RawResponse;
-use crate::ratelimit::{Governor, GovernorConfig, RateLimitHeaders, Slot, Ticket, Wait};
-use crate::Error;
+use crate::ratelimit::{Admission, Governor, GovernorConfig, Held, RateLimitHeaders, Slot, Waiter};
+use crate::RetryPolicy;
 
 /// What `onRateLimit` receives, once per pause: when a response makes the whole client hold
 /// back its requests.
@@ -43,24 +43,10 @@ pub struct RateLimitInfo<'a> {
     pub rate_limit: &'a [(&'static str, String)],
 }
 
-/// Why a request was not admitted.
-pub(crate) enum Held {
-    /// The caller's signal fired while it waited.
-    Aborted,
-    /// The pause lasts longer than the call may wait (`retry.maxDelayMs`): this long, caused
-    /// by a response with this status.
-    TooLong(u64, u16),
-}
-
 pub(crate) struct Gate {
     governor: RefCell<Governor>,
-    /// Resolvers of the requests waiting for a slot, by ticket: a release wakes the ones the
-    /// governor would admit (waking all would cost a promise per waiter per release).
+    /// Resolvers of the requests waiting for a wake-up, by [`Waiter::id`].
     wakers: RefCell<HashMap<u64, Function>>,
-    /// The status of the response behind the current pause.
-    pause_status: Cell<u16>,
-    /// The latest time a pause timer fired for (see [`Gate::now`]).
-    clock: Cell<u64>,
 }
 
 /// A slot in flight; dropping it hands the slot back.
@@ -78,17 +64,17 @@ impl Drop for Permit<'_> {
     }
 }
 
-/// A place in the queue; dropping it without admission leaves the queue.
+/// A place in the queue; dropping it leaves the queue (nothing to leave once admitted).
 struct Place<'a> {
     gate: &'a Gate,
-    ticket: Option<Ticket>,
+    waiter: Option<Waiter>,
 }
 
 impl Drop for Place<'_> {
     fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.gate.wakers.borrow_mut().remove(&ticket.id());
-            self.gate.governor.borrow_mut().cancel(ticket);
+        if let Some(waiter) = self.waiter.take() {
+            self.gate.wakers.borrow_mut().remove(&waiter.id());
+            self.gate.governor.borrow_mut().leave(waiter);
             self.gate.wake();
         }
     }
@@ -99,96 +85,63 @@ impl Gate {
         Gate {
             governor: RefCell::new(Governor::new(config)),
             wakers: RefCell::new(HashMap::new()),
-            pause_status: Cell::new(429),
-            clock: Cell::new(0),
         }
     }
 
-    /// Wakes the waiting requests that may go now.
+    /// Wakes the waiting requests the governor names.
     fn wake(&self) {
-        let ready = self.governor.borrow().admissible(self.now());
+        let named = self.governor.borrow_mut().wakes(now());
         let woken: Vec<Function> = {
             let mut wakers = self.wakers.borrow_mut();
-            ready.iter().filter_map(|id| wakers.remove(id)).collect()
+            named.iter().filter_map(|id| wakers.remove(id)).collect()
         };
         for resolve in woken {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
 
-    /// Wakes every waiting request (a pause began: each goes to sleep on its timer instead).
-    fn wake_all(&self) {
-        let woken: Vec<Function> = self.wakers.borrow_mut().drain().map(|(_, f)| f).collect();
-        for resolve in woken {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    }
-
-    /// The gate's clock: `Date.now()`, but never behind a pause whose timer has fired (a timer
-    /// may fire a millisecond before `Date.now()` reaches its time; the pause is over then).
-    fn now(&self) -> u64 {
-        let now = (js_sys::Date::now() as u64).max(self.clock.get());
-        self.clock.set(now);
-        now
-    }
-
-    /// Waits `delay_ms` (a retry's backoff, on a timer even when 0, as a sleep would; `None`
-    /// for a first attempt) and for a slot, in the order requests asked, under one timer. A client-wide pause longer than `max_wait_ms`
-    /// (`retry.maxDelayMs`) is not waited for.
+    /// Waits for a slot: after `delay_ms` (a retry's backoff; `None` for a first attempt), in
+    /// the order requests asked, through any client-wide pause `retry` lets the call wait out.
     pub(crate) async fn acquire(
         &self,
         signal: Option<&AbortSignal>,
-        max_wait_ms: u64,
+        retry: &RetryPolicy,
         delay_ms: Option<u64>,
     ) -> Result<Permit<'_>, Held> {
+        let waiter = self.governor.borrow_mut().wait(now(), delay_ms, retry);
         let mut place = Place {
             gate: self,
-            ticket: Some(self.governor.borrow_mut().enqueue()),
+            waiter: Some(waiter),
         };
-        let mut not_before = self.now().saturating_add(delay_ms.unwrap_or(0));
-        let mut backoff = delay_ms.is_some();
         loop {
-            let Some(ticket) = place.ticket.take() else {
+            let Some(waiter) = place.waiter.as_mut() else {
                 return Err(Held::Aborted);
             };
-            let now = self.now();
-            let paused = self.governor.borrow().pause_remaining(now);
-            if paused > max_wait_ms {
-                place.ticket = Some(ticket);
-                return Err(Held::TooLong(paused, self.pause_status.get()));
-            }
-            let wait = if backoff || now < not_before || paused > 0 {
-                place.ticket = Some(ticket);
-                Wait::Until(not_before.max(now + paused))
-            } else {
-                match self.governor.borrow_mut().poll(ticket, now) {
-                    Ok(slot) => {
-                        return Ok(Permit {
-                            gate: self,
-                            slot: Some(slot),
-                        })
-                    }
-                    Err((ticket, wait)) => {
-                        place.ticket = Some(ticket);
-                        wait
-                    }
+            let now = now();
+            let admission = self.governor.borrow_mut().admit(waiter, now);
+            let fired = match admission {
+                Admission::Go(slot) => {
+                    place.waiter = None;
+                    return Ok(Permit {
+                        gate: self,
+                        slot: Some(slot),
+                    });
                 }
-            };
-            let fired = match wait {
-                Wait::Until(until) => {
+                Admission::Held(pause) => return Err(Held::TooLong(pause)),
+                Admission::Sleep(until) => {
                     let ms = until.saturating_sub(now).min(MAX_TIMER_MS);
                     let interrupt = Interrupt::new(Some(ms as u32), signal, None, true);
                     let fired = interrupt.wait().await;
                     if fired == Fired::Timer {
-                        self.clock.set(self.clock.get().max(until));
-                        not_before = until;
-                        backoff = false;
+                        if let Some(waiter) = place.waiter.as_mut() {
+                            self.governor.borrow_mut().slept(waiter, until);
+                        }
                     }
                     fired
                 }
-                Wait::Queued => {
+                Admission::Queued => {
                     let wakers = &self.wakers;
-                    let id = place.ticket.as_ref().map_or(0, Ticket::id);
+                    let id = waiter.id();
                     let woken = Promise::new(&mut |resolve, _| {
                         wakers.borrow_mut().insert(id, resolve);
                     });
@@ -216,13 +169,11 @@ impl Gate {
         let pause = self
             .governor
             .borrow_mut()
-            .observe(self.now(), response.status, &headers);
+            .observe(now(), response.status, &headers);
+        self.wake();
         let Some(pause) = pause else {
-            self.wake();
             return;
         };
-        self.wake_all();
-        self.pause_status.set(pause.status);
         if let Some(hook) = on_rate_limit {
             let info = RateLimitInfo {
                 operation,
@@ -239,7 +190,7 @@ impl Gate {
 
     /// `client.rateLimit`: the governor's snapshot as a plain object.
     pub(crate) fn snapshot(&self) -> JsValue {
-        let s = self.governor.borrow().snapshot(self.now());
+        let s = self.governor.borrow().snapshot(now());
         let out = Object::new();
         let number = |key: &str, v: Option<u64>| {
             if let Some(v) = v {
@@ -295,26 +246,7 @@ fn call_hook(hook: &Function, info: &Object) {
     }
 }
 
-/// The error of a call that would have to wait out a pause longer than it may
-/// (`retry.maxDelayMs`): what the response behind the pause would have given it, with
-/// `retryAfterMs` set.
-pub(crate) fn held_error(
-    config: &crate::ClientConfig,
-    ctx: &mut Context<'_>,
-    held: Held,
-) -> JsValue {
-    let err = match held {
-        Held::Aborted => Error::Aborted,
-        Held::TooLong(ms, status) => {
-            ctx.retry_after_ms = Some(ms);
-            Error::Http {
-                status,
-                message: Some(format!(
-                    "the client is paused by a rate limit for another {ms} ms, longer than retry.maxDelayMs; nothing was sent"
-                )),
-                body: None,
-            }
-        }
-    };
-    to_js_error(Some(config), ctx, &err)
+/// The wall clock for the governor (ms since the epoch).
+fn now() -> u64 {
+    js_sys::Date::now() as u64
 }

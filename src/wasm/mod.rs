@@ -1,8 +1,10 @@
 //! The WebAssembly skin: the `ConfluenceClient` JS class. It reads JS values into the core's
-//! params and options, and performs the steps of the core's call driver (`crate::driver`):
-//! asks for a token, calls `fetch`, sleeps, races the caller's `AbortSignal`, calls the hooks,
-//! and turns the result into JS values. Retries, timeouts, fan-out, merge and paging are the
-//! driver's decisions.
+//! params and options (by the rules of `crate::input` and `crate::options`), and performs the
+//! steps of the core's call driver (`crate::driver`): asks for a token, calls `fetch`, sleeps,
+//! races the caller's `AbortSignal`, calls the hooks, and turns the result into JS values.
+//! Retries, timeouts, fan-out, merge and paging are the driver's decisions; the client-wide
+//! queue and pauses the governor's (`crate::ratelimit`, through `gate.rs`); what may be
+//! coalesced or cached `crate::coalesce`'s and `crate::cache`'s.
 
 mod call;
 mod coalesce;
@@ -23,7 +25,7 @@ use wasm_bindgen::prelude::*;
 use crate::{
     Endpoint, Error, GetAnonymousUserParams, GetBulkUserLookupParams, GetCurrentUserParams,
     GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
-    GetPrivacyUnsafeUserEmailParams, GetUserParams, MAX_CREDENTIAL_LEN,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams,
 };
 use call::{run_bulk, BulkOp, BulkShape, Inner, Op};
 
@@ -40,6 +42,7 @@ export interface MigrationResult extends MigratedUserArray {
   notFound: string[];
 }
 "#;
+use crate::redact::{given_secrets, GivenAuth};
 pub use error::is_confluence_error;
 use error::{attach_cause, to_js_error, Context};
 use js::{get, promise};
@@ -58,46 +61,32 @@ fn send(
     })
 }
 
-/// Every string under `options.auth` but its `type` and `email` (or `auth` itself when it is a
-/// string), and the base64 of `email:apiToken`: what a constructor error must not echo, in
-/// any form, since no validated config exists yet. Strings under 6 characters are left out:
-/// no real credential is that short, and redacting them would garble the message (a token
-/// `"t"` would redact every "t").
+/// What a constructor error must not echo: `options.auth` read as it was given, the choice
+/// of its strings the core's ([`given_secrets`]).
 fn option_secrets(options: &JsValue) -> Vec<String> {
-    const MIN_LEN: usize = 6;
     let auth = get(options, "auth");
     if let Some(s) = auth.as_string() {
-        return if (MIN_LEN..=MAX_CREDENTIAL_LEN).contains(&s.len()) {
-            vec![s]
-        } else {
-            vec![]
-        };
+        return given_secrets(GivenAuth::Text(&s));
     }
-    let mut found = Vec::new();
-    if let (Some(email), Some(token)) = (
-        get(&auth, "email").as_string(),
-        get(&auth, "apiToken").as_string(),
-    ) {
-        if token.len() <= MAX_CREDENTIAL_LEN {
-            found.push(crate::encode::base64(format!("{email}:{token}").as_bytes()));
-        }
-    }
+    let mut strings = Vec::new();
     if auth.is_object() {
         // `auth` may be a Proxy whose traps throw: its keys are read through `js`.
         let keys = js::keys(&auth).unwrap_or_default();
         for key in keys.iter() {
-            if let Some(s) = key.as_string().and_then(|k| get(&auth, &k).as_string()) {
-                // A string over the credential limit is refused unsent and never quoted (a
-                // redaction table for it would take memory in proportion to its length).
-                if (MIN_LEN..=MAX_CREDENTIAL_LEN).contains(&s.len())
-                    && !matches!(key.as_string().as_deref(), Some("type" | "email"))
-                {
-                    found.push(s);
+            if let Some(key) = key.as_string() {
+                if let Some(s) = get(&auth, &key).as_string() {
+                    strings.push((key, s));
                 }
             }
         }
     }
-    found
+    let email = get(&auth, "email").as_string();
+    let api_token = get(&auth, "apiToken").as_string();
+    given_secrets(GivenAuth::Fields {
+        email: email.as_deref(),
+        api_token: api_token.as_deref(),
+        strings: &strings,
+    })
 }
 
 /// A client for the Confluence Cloud user endpoints. Every method returns a promise of the

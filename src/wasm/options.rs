@@ -441,15 +441,15 @@ pub(crate) fn call_signal(options: &JsValue) -> Result<Option<AbortSignal>, Refu
 // Issue 11 (rate limits): reading its options.
 
 impl Settings {
-    /// The governor's settings: the cap, the cap right after a pause, and the backoff of a
-    /// 429 without `Retry-After` (the retry policy's, so `retry` tunes both).
+    /// The governor's settings (the core's rule: [`GovernorConfig::for_client`]).
+    ///
+    /// [`GovernorConfig::for_client`]: crate::ratelimit::GovernorConfig::for_client
     pub(crate) fn governor(&self) -> crate::ratelimit::GovernorConfig {
-        crate::ratelimit::GovernorConfig {
-            max_in_flight: self.max_concurrent_requests,
-            resume_in_flight: self.concurrency.min(self.max_concurrent_requests),
-            backoff_base_ms: self.retry.base_delay_ms.max(1),
-            backoff_max_ms: self.retry.max_delay_ms.max(1),
-        }
+        crate::ratelimit::GovernorConfig::for_client(
+            self.max_concurrent_requests,
+            self.concurrency,
+            &self.retry,
+        )
     }
 }
 

@@ -201,7 +201,7 @@ pub(crate) async fn send(
     let content_type = header(&headers, "content-type").map_err(Failure::thrown)?;
     // Read for every response: the client-wide rate-limit gate needs them, not only a hook.
     let mut rate_limit = Vec::new();
-    for name in RATE_LIMIT_HEADERS {
+    for name in crate::ratelimit::HEADER_NAMES {
         if let Some(value) = header(&headers, name).map_err(Failure::thrown)? {
             rate_limit.push((name, value));
         }
@@ -235,17 +235,6 @@ pub(crate) async fn send(
         body,
     })
 }
-
-/// The rate-limit headers Confluence Cloud sends: the client-wide gate reads them, and the
-/// `onResponse` hook gets them.
-const RATE_LIMIT_HEADERS: [&str; 6] = [
-    "Retry-After",
-    "X-RateLimit-Limit",
-    "X-RateLimit-Remaining",
-    "X-RateLimit-Reset",
-    "X-RateLimit-NearLimit",
-    "RateLimit-Reason",
-];
 
 /// `headers.get(name)`, tolerating transports that expose no headers (Forge's bridge strips
 /// some); `Err` is what the headers object threw.
