@@ -46,6 +46,13 @@ use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
 
+/// JS's `toLowerCase` of `s` (Unicode's full default lowercase mapping, as `str::to_lowercase`),
+/// for the core's username folding (`crate::bulk`): core's own case tables would add ~8 KB gzip to
+/// the download.
+pub(crate) fn lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
+}
+
 /// Sends a prepared call. Not generic, so its future exists once in the binary.
 fn send(
     inner: Rc<Inner>,
