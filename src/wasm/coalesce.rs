@@ -15,7 +15,8 @@ use web_sys::AbortSignal;
 
 use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
 use super::error::{to_js_error, Context};
-use super::js::{get, json_parse, promise, set};
+use super::js::{get, json_parse, set};
+use super::send;
 use crate::cache::{expand_key, CacheConfig, UserCache};
 use crate::coalesce::{batches, bulk_expand, coalescable_id, not_found_message};
 use crate::models::AccountId;
@@ -89,7 +90,7 @@ impl Inner {
         hit
     }
 
-    fn cache_put(&self, record: &JsValue, key: &str) {
+    pub(crate) fn cache_put(&self, record: &JsValue, key: &str) {
         let Some(cache) = &self.sharing.cache else {
             return;
         };
@@ -183,13 +184,12 @@ pub(crate) fn get_user(
         }
         return waiting;
     }
-    promise(async move {
-        let user = inner
-            .execute_shared(Op::of::<GetUserParams>(), request, signal.as_ref())
-            .await?;
-        inner.cache_put(&user, &key);
-        Ok(user)
-    })
+    send(
+        inner,
+        Op::of::<GetUserParams>(),
+        Ok((request, signal)),
+        Some(key),
+    )
 }
 
 /// `getCurrentUser`: sent (never served from the cache, which is by account id), and kept.
@@ -197,16 +197,12 @@ pub(crate) fn get_current_user(
     inner: Rc<Inner>,
     prepared: Result<(GetCurrentUserParams, Option<AbortSignal>), JsValue>,
 ) -> Promise {
-    promise(async move {
-        let (params, signal) = prepared?;
-        let key = expand_key(params.expand.iter().map(|e| e.as_str()));
-        let request = inner.request_for(&params)?;
-        let user = inner
-            .execute_shared(Op::of::<GetCurrentUserParams>(), request, signal.as_ref())
-            .await?;
-        inner.cache_put(&user, &key);
-        Ok(user)
-    })
+    let mut key = None;
+    let prepared = prepared.and_then(|(params, signal)| {
+        key = Some(expand_key(params.expand.iter().map(|e| e.as_str())));
+        Ok((inner.request_for(&params)?, signal))
+    });
+    send(inner, Op::of::<GetCurrentUserParams>(), prepared, key)
 }
 
 /// Closes the window after `window_ms` (0: once the current macrotask is done).
