@@ -366,13 +366,15 @@ pub(crate) async fn bulk_lookup(
         }
         None => None,
     };
-    let mut answered: HashMap<String, JsValue> = HashMap::new();
+    // The map type of `answer_callers` (the flag unused here), so hashbrown's code for it is in
+    // the binary once.
+    let mut answered: HashMap<String, (JsValue, bool)> = HashMap::new();
     if let Some(result) = &fetched {
         remember_links(&inner, result);
         for record in Array::from(&get(result, "results")).iter() {
             if let Some(id) = get(&record, "accountId").as_string() {
                 inner.cache_put(&record, &key);
-                answered.entry(id).or_insert(record);
+                answered.entry(id).or_insert((record, false));
             }
         }
     }
@@ -383,7 +385,7 @@ pub(crate) async fn bulk_lookup(
     let distinct = order.len();
     let results: Array = order
         .into_iter()
-        .filter_map(|(id, hit)| hit.or_else(|| answered.remove(&id)))
+        .filter_map(|(id, hit)| hit.or_else(|| answered.remove(&id).map(|(record, _)| record)))
         .collect();
     let out: JsValue = match fetched {
         Some(result) => result,
