@@ -23,10 +23,10 @@ import { PKG_DIR, assertBuilt } from "./helpers.mjs";
  * `gzip -9` of the three files as one stream, in bytes, on 2026-12-07: branch `size` (issue 10's size
  * levers: no Unicode case tables, a heapsort in the redactor, fewer monomorphised futures, and the wasm
  * build's inliner and unroller settings in .cargo/config.toml), from 151,537 on main after issues 11, 12
- * and 14. A build with RUSTFLAGS set in the environment loses .cargo/config.toml's flags and is ~10 KB
+ * and 14. A build with RUSTFLAGS set in the environment loses .cargo/config.toml's flags and is ~14 KB
  * larger: past the budget.
  */
-const FIGURE = 126_507;
+const FIGURE = 122_513;
 /** Growth allowed past FIGURE: about 1.4% (a --no-opt build's extra 1.1 KB fits). */
 const MARGIN = 2_048;
 const FILES = ["web/confluence_users_bg.wasm", "web/confluence_users.js", "index.js"];
