@@ -204,6 +204,17 @@ pub(crate) fn plan_migration(
     })
 }
 
+/// A username or key lowercased by Unicode's full default mapping (usernames may be non-ASCII),
+/// for matching an answer whose case Confluence changed. The wasm build asks JS's
+/// `String.prototype.toLowerCase` (the same mapping), so core's Unicode case tables stay out of
+/// the download (js-tests/bench/SIZE.md); natively it is `str::to_lowercase`.
+fn fold_case(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    return crate::wasm::lowercase(s);
+    #[cfg(not(target_arch = "wasm32"))]
+    return s.to_lowercase();
+}
+
 /// Which values of a migration lookup Confluence has answered, and with an account id or not:
 /// the merge that reports every value exactly once.
 ///
@@ -224,7 +235,7 @@ impl MigrationTally {
     pub fn new(plan: &MigrationPlan) -> Self {
         let mut folded: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, v) in plan.unique.iter().enumerate() {
-            folded.entry(v.to_lowercase()).or_default().push(i);
+            folded.entry(fold_case(v)).or_default().push(i);
         }
         MigrationTally {
             answered: vec![None; plan.unique.len()],
@@ -245,7 +256,7 @@ impl MigrationTally {
         let open = |i: &usize| self.answered[*i].is_none();
         let at = self.exact.get(echoed).copied().filter(open).or_else(|| {
             self.folded
-                .get(&echoed.to_lowercase())
+                .get(&fold_case(echoed))
                 .and_then(|list| list.iter().copied().find(open))
         })?;
         self.answered[at] = Some(has_account_id);
@@ -504,6 +515,26 @@ mod tests {
             e(migration(&["a", ""], None, None)),
             "invalid argument: usernames[1] must not be empty"
         );
+    }
+
+    /// Unicode folding in both builds: `str::to_lowercase` natively, JS's `toLowerCase` in the wasm
+    /// build (run there by `cargo test --target wasm32-unknown-unknown --lib`).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn non_ascii_usernames_match_ignoring_case() {
+        // A final sigma, a dotted capital I (two code points lowercased), and a Latin-1 letter.
+        assert_eq!(fold_case("ΟΔΥΣΣΕΑΣ"), "οδυσσεας");
+        assert_eq!(fold_case("İnci"), "i\u{307}nci");
+        assert_eq!(fold_case("ÉMILE"), "émile");
+        let list = ["ÉMILE", "ΟΔΥΣΣΕΑΣ", "İnci", "Ørjan"];
+        let plan =
+            plan_migration(&migration(&list, None, None), false, 0, MAX_BULK_URL_LEN).unwrap();
+        let mut tally = MigrationTally::new(&plan);
+        assert_eq!(tally.answer(Some("ørjan"), true), Some(3));
+        assert_eq!(tally.answer(Some("οδυσσεας"), true), Some(1));
+        assert_eq!(tally.answer(Some("émile"), false), Some(0));
+        assert_eq!(tally.answer(Some("inci"), true), None, "not İnci's fold");
+        assert_eq!(tally.unanswered(0..4), [2]);
     }
 
     #[test]

@@ -67,7 +67,9 @@ pub(crate) fn is_unsendable(message: &str) -> bool {
         "invalid header",
         "not a valid http header",
     ];
-    let lower = message.to_lowercase();
+    // ASCII folding is exact here (every phrase is ASCII), and keeps core's Unicode case tables
+    // out of the wasm (js-tests/bench/SIZE.md).
+    let lower = message.to_ascii_lowercase();
     PERMANENT.iter().any(|p| lower.contains(p))
 }
 

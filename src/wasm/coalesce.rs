@@ -15,7 +15,8 @@ use web_sys::AbortSignal;
 
 use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
 use super::error::{to_js_error, Context};
-use super::js::{get, json_parse, promise, set};
+use super::js::{get, json_parse, set};
+use super::send;
 use crate::cache::{expand_key, CacheConfig, UserCache};
 use crate::coalesce::{batches, bulk_expand, shares, window_for};
 use crate::models::AccountId;
@@ -87,7 +88,7 @@ impl Inner {
         hit
     }
 
-    fn cache_put(&self, record: &JsValue, key: &str) {
+    pub(crate) fn cache_put(&self, record: &JsValue, key: &str) {
         let Some(cache) = &self.sharing.cache else {
             return;
         };
@@ -183,13 +184,12 @@ pub(crate) fn get_user(
         }
         return waiting;
     }
-    promise(async move {
-        let user = inner
-            .execute_shared(Op::of::<GetUserParams>(), request, signal.as_ref())
-            .await?;
-        inner.cache_put(&user, &key);
-        Ok(user)
-    })
+    send(
+        inner,
+        Op::of::<GetUserParams>(),
+        Ok((request, signal)),
+        Some(key),
+    )
 }
 
 /// `getCurrentUser`: sent (never served from the cache, which is by account id), and kept.
@@ -197,16 +197,12 @@ pub(crate) fn get_current_user(
     inner: Rc<Inner>,
     prepared: Result<(GetCurrentUserParams, Option<AbortSignal>), JsValue>,
 ) -> Promise {
-    promise(async move {
-        let (params, signal) = prepared?;
-        let key = expand_key(params.expand.iter().map(|e| e.as_str()));
-        let request = inner.request_for(&params)?;
-        let user = inner
-            .execute_shared(Op::of::<GetCurrentUserParams>(), request, signal.as_ref())
-            .await?;
-        inner.cache_put(&user, &key);
-        Ok(user)
-    })
+    let mut key = None;
+    let prepared = prepared.and_then(|(params, signal)| {
+        key = Some(expand_key(params.expand.iter().map(|e| e.as_str())));
+        Ok((inner.request_for(&params)?, signal))
+    });
+    send(inner, Op::of::<GetCurrentUserParams>(), prepared, key)
 }
 
 /// Closes the window after `window_ms` (0: once the current macrotask is done).
@@ -366,13 +362,15 @@ pub(crate) async fn bulk_lookup(
         }
         None => None,
     };
-    let mut answered: HashMap<String, JsValue> = HashMap::new();
+    // The map type of `answer_callers` (the flag unused here), so hashbrown's code for it is in
+    // the binary once.
+    let mut answered: HashMap<String, (JsValue, bool)> = HashMap::new();
     if let Some(result) = &fetched {
         remember_links(&inner, result);
         for record in Array::from(&get(result, "results")).iter() {
             if let Some(id) = get(&record, "accountId").as_string() {
                 inner.cache_put(&record, &key);
-                answered.entry(id).or_insert(record);
+                answered.entry(id).or_insert((record, false));
             }
         }
     }
@@ -383,7 +381,7 @@ pub(crate) async fn bulk_lookup(
     let distinct = order.len();
     let results: Array = order
         .into_iter()
-        .filter_map(|(id, hit)| hit.or_else(|| answered.remove(&id)))
+        .filter_map(|(id, hit)| hit.or_else(|| answered.remove(&id).map(|(record, _)| record)))
         .collect();
     let out: JsValue = match fetched {
         Some(result) => result,

@@ -49,15 +49,29 @@ use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
 
-/// Sends a prepared call. Not generic, so its future exists once in the binary.
-fn send(
+/// JS's `toLowerCase` of `s` (Unicode's full default lowercase mapping, as `str::to_lowercase`),
+/// for the core's username folding (`crate::bulk`): core's own case tables would add ~8 KB gzip to
+/// the download.
+pub(crate) fn lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
+}
+
+/// Sends a prepared call; with `keep`, puts the user it returns in the user cache under that
+/// expand key. Not generic, and the one future of every single-request call (`getUser` and
+/// `getCurrentUser` too), so it exists once in the binary.
+pub(crate) fn send(
     inner: Rc<Inner>,
     op: Op,
     prepared: Result<(crate::Request, Option<AbortSignal>), JsValue>,
+    keep: Option<String>,
 ) -> Promise {
     promise(async move {
         let (request, signal) = prepared?;
-        inner.execute_shared(op, request, signal.as_ref()).await
+        let value = inner.execute_shared(op, request, signal.as_ref()).await?;
+        if let Some(key) = keep {
+            inner.cache_put(&value, &key);
+        }
+        Ok(value)
     })
 }
 
@@ -176,7 +190,7 @@ impl ConfluenceClient {
         E: Endpoint + params::FromJs + 'static,
     {
         let prepared = self.inner.prepare_call::<E>(&params, &options);
-        send(Rc::clone(&self.inner), Op::of::<E>(), prepared)
+        send(Rc::clone(&self.inner), Op::of::<E>(), prepared, None)
     }
 
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {

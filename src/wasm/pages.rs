@@ -14,10 +14,10 @@ use super::js::{get, promise, set};
 use crate::driver::{GroupWalk, Migration, MigrationPage};
 use crate::{Endpoint, GetBulkUserMigrationParams, GetGroupMembershipsForUserParams};
 
-struct State<W> {
+struct State {
     inner: Rc<Inner>,
     /// What to fetch next; `None` once the last batch has been fetched.
-    next: Option<W>,
+    next: Option<Walk>,
     signal: Option<AbortSignal>,
     buffered: VecDeque<JsValue>,
 }
@@ -31,68 +31,57 @@ fn iter_result(value: Option<JsValue>) -> JsValue {
     result.into()
 }
 
-/// One step of an iteration: fetching the next batch of items.
-trait Walk: Sized + 'static {
+/// Where an iteration stands. One enum rather than a type parameter of `Pages`, so `next`'s
+/// future is in the binary once, not once per iterator class (js-tests/bench/SIZE.md).
+enum Walk {
+    /// A group-membership iteration: the core's walk.
+    Groups(GroupWalk),
+    /// A migration iteration: the core's plan and tally, and the page to fetch next.
+    Migration {
+        migration: Rc<RefCell<Migration>>,
+        page: MigrationPage,
+    },
+}
+
+impl Walk {
     /// Fetches one batch (one page): its items, and what to fetch after it.
     async fn step(
         self,
         inner: Rc<Inner>,
         signal: Option<AbortSignal>,
-    ) -> Result<(Array, Option<Self>), JsValue>;
-}
-
-/// Where a group-membership iteration stands: the core's walk.
-struct GroupPages(GroupWalk);
-
-impl Walk for GroupPages {
-    async fn step(
-        self,
-        inner: Rc<Inner>,
-        signal: Option<AbortSignal>,
-    ) -> Result<(Array, Option<Self>), JsValue> {
-        let GroupPages(mut walk) = self;
-        let op = Op::of::<GetGroupMembershipsForUserParams>();
-        let Some(request) = walk.next_request(&inner.settings.config) else {
-            return Ok((Array::new(), None));
-        };
-        let request = request.map_err(|e| inner.refused_for(op.name, e))?;
-        let page = inner.execute(op, request, signal.as_ref()).await?;
-        walk.page(page_info(&page));
-        let results: Array = get(&page, "results").unchecked_into();
-        Ok((results, (!walk.is_over()).then_some(GroupPages(walk))))
-    }
-}
-
-/// Where a migration iteration stands: the core's plan and tally, and the page to fetch next.
-struct MigrationWalk {
-    migration: Rc<RefCell<Migration>>,
-    page: MigrationPage,
-}
-
-impl Walk for MigrationWalk {
-    async fn step(
-        self,
-        inner: Rc<Inner>,
-        signal: Option<AbortSignal>,
-    ) -> Result<(Array, Option<Self>), JsValue> {
-        let MigrationWalk { migration, page } = self;
-        let (_, results, following) =
-            migration_page(&inner, &migration, &page, signal.as_ref()).await?;
-        let next = migration
-            .borrow()
-            .walk_next(&inner.settings.config, &page, following)
-            .transpose()
-            .map_err(|e| inner.refused_for(GetBulkUserMigrationParams::OPERATION, e))?;
-        let next = next.map(|page| MigrationWalk { migration, page });
-        Ok((results, next))
+    ) -> Result<(Array, Option<Walk>), JsValue> {
+        match self {
+            Walk::Groups(mut walk) => {
+                let op = Op::of::<GetGroupMembershipsForUserParams>();
+                let Some(request) = walk.next_request(&inner.settings.config) else {
+                    return Ok((Array::new(), None));
+                };
+                let request = request.map_err(|e| inner.refused_for(op.name, e))?;
+                let page = inner.execute(op, request, signal.as_ref()).await?;
+                walk.page(page_info(&page));
+                let results: Array = get(&page, "results").unchecked_into();
+                Ok((results, (!walk.is_over()).then_some(Walk::Groups(walk))))
+            }
+            Walk::Migration { migration, page } => {
+                let (_, results, following) =
+                    migration_page(&inner, &migration, &page, signal.as_ref()).await?;
+                let next = migration
+                    .borrow()
+                    .walk_next(&inner.settings.config, &page, following)
+                    .transpose()
+                    .map_err(|e| inner.refused_for(GetBulkUserMigrationParams::OPERATION, e))?;
+                let next = next.map(|page| Walk::Migration { migration, page });
+                Ok((results, next))
+            }
+        }
     }
 }
 
 /// The shared machinery of the two iterator classes.
-struct Pages<W>(Rc<RefCell<State<W>>>);
+struct Pages(Rc<RefCell<State>>);
 
-impl<W: Walk> Pages<W> {
-    fn new(inner: Rc<Inner>, first: Option<W>, signal: Option<AbortSignal>) -> Self {
+impl Pages {
+    fn new(inner: Rc<Inner>, first: Option<Walk>, signal: Option<AbortSignal>) -> Self {
         Pages(Rc::new(RefCell::new(State {
             inner,
             next: first,
@@ -165,7 +154,7 @@ export interface MigratedUserPages { [Symbol.asyncIterator](): MigratedUserPages
 
 /// Every group a user belongs to, page after page: `for await (const group of pages)`.
 #[wasm_bindgen]
-pub struct GroupMembershipPages(Pages<GroupPages>);
+pub struct GroupMembershipPages(Pages);
 
 #[wasm_bindgen]
 impl GroupMembershipPages {
@@ -184,7 +173,7 @@ impl GroupMembershipPages {
 
 /// Every result of a migration lookup, page after page: `for await (const user of pages)`.
 #[wasm_bindgen]
-pub struct MigratedUserPages(Pages<MigrationWalk>);
+pub struct MigratedUserPages(Pages);
 
 #[wasm_bindgen]
 impl MigratedUserPages {
@@ -211,7 +200,7 @@ pub(crate) fn group_pages(
         .map_err(|e| inner.refused_for(GetGroupMembershipsForUserParams::OPERATION, e))?;
     Ok(GroupMembershipPages(Pages::new(
         inner,
-        Some(GroupPages(walk)),
+        Some(Walk::Groups(walk)),
         signal,
     )))
 }
@@ -233,7 +222,7 @@ pub(crate) fn migration_pages(
         .transpose()
         .map_err(|e| inner.refused_for(OPERATION, e))?;
     let migration = Rc::new(RefCell::new(migration));
-    let first = first.map(|page| MigrationWalk { migration, page });
+    let first = first.map(|page| Walk::Migration { migration, page });
     Ok(MigratedUserPages(Pages::new(inner, first, signal)))
 }
 
