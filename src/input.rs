@@ -28,6 +28,31 @@ pub(crate) trait Source<E: From<String>> {
     fn number(&mut self, key: &str) -> Result<Option<f64>, E>;
 }
 
+/// The longest array read: no operation sends more items (bulk lookups split any number of
+/// ids, but a million is far past any real call). A front end checks an array's length against
+/// it before reading any item or reserving any memory, so `new Array(2 ** 31)` is refused at once.
+pub(crate) const MAX_ITEMS: u32 = 1_000_000;
+
+/// The longest string read, in UTF-16 units: far beyond any URL or header a server accepts. A
+/// front end checks it before copying the string.
+pub(crate) const MAX_STRING_UNITS: u32 = 65_536;
+
+/// The message for a string of `units` UTF-16 units, over [`MAX_STRING_UNITS`].
+pub(crate) fn too_long_string(units: u32) -> String {
+    format!("a string of {units} UTF-16 units, longer than the most ({MAX_STRING_UNITS}) the client sends")
+}
+
+/// What is wrong with an array whose `length` is `n`, over [`MAX_ITEMS`].
+pub(crate) fn too_many_items(n: f64) -> String {
+    // Shown as an integer: formatting an f64 would pull float printing (~22 KB) into the wasm.
+    // A length no array can have is not echoed.
+    let held = match n.fract() == 0.0 && n <= 9_007_199_254_740_992.0 {
+        true => format!("holds {} items", n as u64),
+        false => format!("has a length over {MAX_ITEMS}"),
+    };
+    format!("{held}; the most a call takes is {MAX_ITEMS}")
+}
+
 /// `` `a`, `b` or `c` ``.
 pub(crate) fn one_of(names: &[&str]) -> String {
     let mut out = String::new();
@@ -447,6 +472,27 @@ mod tests {
         assert_eq!(
             too_many_keys("params", 2_000_000, &["expand"]),
             "params has 2000000 keys, expected `expand`"
+        );
+    }
+
+    #[test]
+    fn messages_about_sizes() {
+        assert_eq!(
+            too_long_string(70_000),
+            "a string of 70000 UTF-16 units, longer than the most (65536) the client sends"
+        );
+        assert_eq!(
+            too_many_items(2_000_000.0),
+            "holds 2000000 items; the most a call takes is 1000000"
+        );
+        // No array has a fractional or unsafe length: it is not echoed.
+        assert_eq!(
+            too_many_items(1e300),
+            "has a length over 1000000; the most a call takes is 1000000"
+        );
+        assert_eq!(
+            too_many_items(1_000_000.5),
+            "has a length over 1000000; the most a call takes is 1000000"
         );
     }
 }

@@ -10,16 +10,10 @@ use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::js::{is_array, keys, read, read_index};
-use crate::input::{missing, too_many_keys, unknown_field, whole, Params, Source};
-
-/// The longest array read: no operation sends more items (bulk lookups split any number of
-/// ids, but a million is far past any real call). Checked on `length` before any item is read
-/// or any memory reserved, so `new Array(2 ** 31)` is refused at once.
-pub(crate) const MAX_ITEMS: u32 = 1_000_000;
-
-/// The longest string read, in UTF-16 units: far beyond any URL or header a server accepts.
-/// Checked on the JS `length` before the string is copied into wasm memory.
-pub(crate) const MAX_STRING_UNITS: u32 = 65_536;
+use crate::input::{
+    missing, too_long_string, too_many_items, too_many_keys, unknown_field, whole, Params, Source,
+    MAX_ITEMS, MAX_STRING_UNITS,
+};
 
 /// Why a JS value was refused: the message of an `invalidArgument` error, and what a getter or
 /// proxy trap threw when that is the reason (the error's `cause`).
@@ -84,10 +78,7 @@ fn kind(value: &JsValue) -> &'static str {
 pub(crate) fn string_of(value: &JsValue) -> Option<Result<String, String>> {
     let js: &JsString = value.dyn_ref()?;
     if js.length() > MAX_STRING_UNITS {
-        return Some(Err(format!(
-            "a string of {} UTF-16 units, longer than the most ({MAX_STRING_UNITS}) the client sends",
-            js.length()
-        )));
+        return Some(Err(too_long_string(js.length())));
     }
     let s = value.as_string()?;
     // Only a string with U+FFFD can have had a lone surrogate: the common case skips the check.
@@ -218,14 +209,7 @@ impl<'a> Reader<'a> {
         let length = match length.as_f64() {
             Some(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_ITEMS)).contains(&n) => n as u32,
             Some(n) if n > f64::from(MAX_ITEMS) => {
-                // Shown as an integer: formatting an f64 would pull float printing (~22 KB)
-                // into the wasm. A length no array can have is not echoed.
-                let held = match n.fract() == 0.0 && n <= 9_007_199_254_740_992.0 {
-                    true => format!("holds {} items", n as u64),
-                    false => format!("has a length over {MAX_ITEMS}"),
-                };
-                let message = format!("{held}; the most a call takes is {MAX_ITEMS}");
-                return Err(self.wrong(key, &message).into());
+                return Err(self.wrong(key, &too_many_items(n)).into());
             }
             _ => return Err(self.wrong(key, "has no valid length").into()),
         };
