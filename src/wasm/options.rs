@@ -453,13 +453,15 @@ impl Settings {
     }
 }
 
-/// `coalesce`: `true` (window 0: the same macrotask), `false`, or `{ windowMs }`.
+/// `coalesce`: `true` (the default window), `false`, or `{ windowMs }`.
 fn coalesce_window(r: &Reader<'_>) -> Result<Option<u32>, Refusal> {
     let Some(value) = r.get("coalesce")? else {
         return Ok(None);
     };
-    if let Some(on) = value.as_bool() {
-        return Ok(on.then_some(0));
+    match value.as_bool() {
+        Some(false) => return Ok(None),
+        Some(true) => return Ok(Some(rules::coalesce_window_ms(Given::Absent)?)),
+        None => {}
     }
     if !value.is_object() {
         return Err("options.coalesce must be a boolean or { windowMs }".into());
