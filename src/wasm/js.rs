@@ -22,6 +22,7 @@
 //! runtime's `setTimeout`). `js-tests/boundary/regressions.test.mjs` throws through each import
 //! here 1,000 times and checks that the table does not grow.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -103,6 +104,38 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
     parse(text).map(value)
 }
 
+thread_local! {
+    /// The JS strings of property names, made once each. A `JsValue::from_str` decodes its
+    /// UTF-8 with a `TextDecoder` crossing into JS: a getUser read ~40 names, which was 11 % of
+    /// its time (answered from memory, Node 20). Names are few and short (the skin's own, the
+    /// params' fields, a response's headers and error fields); the bound keeps a server that
+    /// sends many distinct keys from growing it.
+    static KEYS: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most names [`key`] keeps, and the longest it keeps.
+const KEYS_MAX: usize = 128;
+const KEY_MAX_LEN: usize = 32;
+
+/// `name` as a JS string, from the cache of names when it is there.
+pub(crate) fn key(name: &str) -> JsValue {
+    if name.len() > KEY_MAX_LEN {
+        return JsValue::from_str(name);
+    }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        // A linear scan of short byte strings: cheaper than hashing for this few.
+        if let Some((_, value)) = keys.iter().find(|(k, _)| **k == *name) {
+            return value.clone();
+        }
+        let value = JsValue::from_str(name);
+        if keys.len() < KEYS_MAX {
+            keys.push((name.into(), value.clone()));
+        }
+        value
+    })
+}
+
 /// `target[key]` of a value this crate made, or received from its own `JSON.parse`: such reads
 /// cannot throw; `undefined` when `target` is not an object.
 pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
@@ -115,7 +148,7 @@ pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !target.is_object() && !target.is_function() {
         return Ok(JsValue::UNDEFINED);
     }
-    reflect_get(target, &JsValue::from_str(key)).map(value)
+    reflect_get(target, &self::key(key)).map(value)
 }
 
 /// `target[index]` of a user's value.
@@ -154,7 +187,7 @@ pub(crate) fn array_buffer_bytes(value: &JsValue) -> Option<Uint8Array> {
     let view = || -> Result<JsValue, JsValue> {
         let global = js_sys::global();
         let proto = read(&read(&global, "ArrayBuffer")?, "prototype")?;
-        get_with_receiver(&proto, &JsValue::from_str("byteLength"), value)?;
+        get_with_receiver(&proto, &key("byteLength"), value)?;
         construct(&read(&global, "Uint8Array")?, &Array::of1(value)).map(self::value)
     };
     view().ok().map(JsCast::unchecked_into)
@@ -163,7 +196,7 @@ pub(crate) fn array_buffer_bytes(value: &JsValue) -> Option<Uint8Array> {
 /// `target[key] = value`. Only used on objects this crate made or received from its own calls,
 /// where setting a data property cannot fail; a failure would leave the property unset.
 pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    let _ = Reflect::set(target, &self::key(key), value);
 }
 
 /// A promise of `future`. Every future goes through one boxed type, so `future_to_promise`'s
