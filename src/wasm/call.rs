@@ -525,30 +525,24 @@ impl Inner {
     /// Sends one request, bounded by the timeout and the caller's signal: the one place an
     /// attempt goes out.
     async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
-        let fetch = &self.settings.fetch;
-        // The common case (the platform's fetch, a timeout, no caller's signal): the runtime's
-        // timeout signal alone (see `Interrupt::native_timeout`).
-        let native = match (fetch.honours_signal, self.settings.timeout_ms, signal) {
-            (true, Some(ms), None) => Interrupt::native_timeout(ms),
-            _ => None,
+        let controller = match AbortController::new() {
+            Ok(c) => c,
+            Err(e) => return Attempt::Failed(Failure::thrown(e)),
         };
-        let (interrupt, fetch_signal) = match native {
-            Some(native) => native,
-            None => {
-                let controller = match AbortController::new() {
-                    Ok(c) => c,
-                    Err(e) => return Attempt::Failed(Failure::thrown(e)),
-                };
-                let interrupt = Interrupt::new(
-                    self.settings.timeout_ms,
-                    signal,
-                    Some(&controller),
-                    !fetch.honours_signal,
-                );
-                (interrupt, controller.signal())
-            }
-        };
-        match transport::send(fetch, request, &fetch_signal, &interrupt).await {
+        let interrupt = Interrupt::new(
+            self.settings.timeout_ms,
+            signal,
+            Some(&controller),
+            !self.settings.fetch.honours_signal,
+        );
+        match transport::send(
+            &self.settings.fetch,
+            request,
+            &controller.signal(),
+            &interrupt,
+        )
+        .await
+        {
             Ok(response) => Attempt::Response(response),
             Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
             Err(failure) => Attempt::Failed(failure),

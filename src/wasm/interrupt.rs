@@ -25,9 +25,6 @@ pub(crate) struct Interrupt {
     /// Rejects when the interrupt fires; made only for callers that await it (`race`,
     /// `wait`).
     promise: Option<Promise>,
-    /// The runtime's own timeout signal (`AbortSignal.timeout`), when it is the whole
-    /// interrupt: see [`Interrupt::native_timeout`].
-    native: Option<AbortSignal>,
     fired: Rc<Cell<Option<Fired>>>,
     timer: JsValue,
     signal: Option<AbortSignal>,
@@ -42,14 +39,6 @@ pub(crate) struct Interrupt {
 /// rather than hanging or throwing.
 pub(crate) fn signal_aborted(signal: &AbortSignal) -> bool {
     read(signal, "aborted").map_or(true, |v| v.is_truthy())
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `AbortSignal.timeout(ms)`; `Err` where the runtime has none (then `AbortSignal` or its
-    /// `timeout` is missing and the call throws).
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout, catch)]
-    fn abort_signal_timeout(ms: u32) -> Result<Option<AbortSignal>, JsValue>;
 }
 
 fn global_fn(name: &str) -> Option<Function> {
@@ -104,7 +93,6 @@ impl Interrupt {
 
         let mut this = Interrupt {
             promise,
-            native: None,
             fired,
             timer: JsValue::UNDEFINED,
             signal: signal.cloned(),
@@ -135,38 +123,9 @@ impl Interrupt {
         this
     }
 
-    /// The interrupt of an attempt with a timeout and no caller's signal, on a fetch that
-    /// honours its signal: the runtime's `AbortSignal.timeout(timer_ms)`, which is also the
-    /// fetch's signal. That is one native call in place of an `AbortController`, a closure, a
-    /// `setTimeout` and a `clearTimeout` per attempt. `None` where the runtime lacks it; the
-    /// caller then builds the interrupt with [`Interrupt::new`]. (With a caller's signal,
-    /// `AbortSignal.any` would be needed, and Node 20's keeps every signal composed with a
-    /// long-lived one until that one is collected: the classic interrupt stays.)
-    ///
-    /// The signal's timer is not cleared when the attempt ends: the runtime holds it
-    /// (unreferenced: it keeps no process alive) until it fires on an attempt long over.
-    pub(crate) fn native_timeout(timer_ms: u32) -> Option<(Interrupt, AbortSignal)> {
-        let signal = abort_signal_timeout(timer_ms).ok().flatten()?;
-        let this = Interrupt {
-            promise: None,
-            native: Some(signal.clone()),
-            fired: Rc::new(Cell::new(None)),
-            timer: JsValue::UNDEFINED,
-            signal: None,
-            on_timer: None,
-            on_abort: None,
-        };
-        Some((this, signal))
-    }
-
     /// What fired, if anything has.
     pub(crate) fn fired(&self) -> Option<Fired> {
-        match &self.native {
-            // The runtime's own signal: it has fired once it has aborted.
-            Some(signal) if signal.aborted() => Some(Fired::Timer),
-            Some(_) => None,
-            None => self.fired.get(),
-        }
+        self.fired.get()
     }
 
     /// Awaits `work`, unless the interrupt fires first (then [`Interrupt::fired`] says so and
