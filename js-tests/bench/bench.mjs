@@ -11,7 +11,7 @@
 //             (pkg-template/build.mjs without --no-opt); bash js-tests/bench/run.sh makes one.
 // --runs N    measure the per-call figures (1-3d) N times (the rest once, in the first run) and
 //             print each run's ratios and how many runs ours won; default 1
-// --rounds N  measured rounds of the per-call figures (1-3d); default 200, --quick 5
+// --rounds N  measured rounds of the per-call figures (1-3d); default 200 (80 with --runs), --quick 5
 // --cold N    cold-start runs per contender; default 15, --quick 2
 // --ids N     ids of the many-users figure; default 10000, --quick 450 (with latency 0)
 // --quick     tiny iteration counts, for the CI smoke test (targets on timing are not judged)
@@ -80,7 +80,10 @@ const int = (v, name) => {
 };
 const quick = opt.quick;
 const PKG = resolve(opt.pkg ?? join(REPO, "pkg"));
-const ROUNDS = opt.rounds ? int(opt.rounds, "rounds") : quick ? 5 : 200;
+const RUNS = opt.runs ? int(opt.runs, "runs") : 1;
+// Several runs take fewer rounds each, so that five stay within ~8 minutes on a loaded 2-core
+// machine (a run of the per-call figures at 200 rounds takes about 2 minutes there).
+const ROUNDS = opt.rounds ? int(opt.rounds, "rounds") : quick ? 5 : RUNS > 1 ? 80 : 200;
 const WARMUP = quick ? 2 : Math.max(10, Math.ceil(ROUNDS / 10));
 const COLD_RUNS = opt.cold ? int(opt.cold, "cold") : quick ? 1 : 15;
 const COLD_WARMUP = quick ? 0 : 1;
@@ -93,7 +96,6 @@ const DEFAULT_CONCURRENCY = 4;
 const EXPAND_BULK = ["operations", "details.personal", "details.business", "personalSpace"];
 const EXPAND_USER = EXPAND_BULK; // getUser's expands but isExternalCollaborator
 const MEMBER_LIMIT = 2; // groups per page of the memberships walk (the fake's users have up to ~8)
-const RUNS = opt.runs ? int(opt.runs, "runs") : 1;
 
 const log = (msg) => process.stderr.write(`[bench ${(msSince(startedAt) / 1000).toFixed(1)}s] ${msg}\n`);
 
