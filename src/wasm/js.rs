@@ -104,35 +104,64 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
     parse(text).map(value)
 }
 
+/// The names every call reads or sets: its params' fields, the request's init and headers, the
+/// response and its headers, `encodeInto`'s result, the timer functions and a bulk page's fields
+/// (not those of a transport without `text()`, of errors or of the cache: not on every call).
+/// [`key`] makes each one's JS string once. A fixed list, not every name seen: a cached string
+/// holds an externref slot for the instance's life, and names from servers and callers are many.
+const HOT_NAMES: [&str; 34] = [
+    "accountId",
+    "accountIds",
+    "expand",
+    "start",
+    "limit",
+    "keys",
+    "usernames",
+    "signal",
+    "method",
+    "headers",
+    "Accept",
+    "Authorization",
+    "status",
+    "get",
+    "text",
+    "content-type",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-NearLimit",
+    "RateLimit-Reason",
+    "read",
+    "written",
+    "aborted",
+    "catch",
+    "Boolean",
+    "setTimeout",
+    "clearTimeout",
+    "results",
+    "size",
+    "_links",
+    "next",
+    "length",
+];
+
 thread_local! {
-    /// The JS strings of property names, made once each. A `JsValue::from_str` decodes its
-    /// UTF-8 with a `TextDecoder` crossing into JS: a getUser read ~40 names, which was 11 % of
-    /// its time (answered from memory, Node 20). Names are few and short (the skin's own, the
-    /// params' fields, a response's headers and error fields); the bound keeps a server that
-    /// sends many distinct keys from growing it.
-    static KEYS: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// The JS strings of [`HOT_NAMES`], made on first use. A `JsValue::from_str` decodes its
+    /// UTF-8 with a `TextDecoder` crossing into JS: a getUser made ~40 of them, which was 11 %
+    /// of its time (answered from memory, Node 20).
+    static KEYS: RefCell<[Option<JsValue>; HOT_NAMES.len()]> =
+        const { RefCell::new([const { None }; HOT_NAMES.len()]) };
 }
 
-/// The most names [`key`] keeps, and the longest it keeps.
-const KEYS_MAX: usize = 128;
-const KEY_MAX_LEN: usize = 32;
-
-/// `name` as a JS string, from the cache of names when it is there.
+/// `name` as a JS string: made once if it is one of [`HOT_NAMES`].
 pub(crate) fn key(name: &str) -> JsValue {
-    if name.len() > KEY_MAX_LEN {
+    let Some(at) = HOT_NAMES.iter().position(|hot| *hot == name) else {
         return JsValue::from_str(name);
-    }
-    KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        // A linear scan of short byte strings: cheaper than hashing for this few.
-        if let Some((_, value)) = keys.iter().find(|(k, _)| **k == *name) {
-            return value.clone();
-        }
-        let value = JsValue::from_str(name);
-        if keys.len() < KEYS_MAX {
-            keys.push((name.into(), value.clone()));
-        }
-        value
+    };
+    KEYS.with(|keys| match keys.borrow_mut().get_mut(at) {
+        Some(slot) => slot.get_or_insert_with(|| JsValue::from_str(name)).clone(),
+        None => JsValue::from_str(name),
     })
 }
 
