@@ -8,7 +8,7 @@ import { startFakeConfluence } from "../fake-server/server.mjs";
 
 if (!isMainThread && workerData?.benchFake) {
   const fake = await startFakeConfluence({ port: 0, userCount: workerData.userCount, latencyMs: 0 });
-  const users = fake.directory.users.map((u) => ({ accountId: u.accountId, personalSpace: Boolean(u.personalSpace) }));
+  const users = fake.directory.users.map((u) => ({ accountId: u.accountId, personalSpace: Boolean(u.personalSpace), groups: u.groups.length }));
   const ops = {
     reset: () => fake.reset(),
     setLatency: (ms) => {
@@ -77,7 +77,7 @@ export async function startFakeInline({ userCount }) {
   const fake = await startFakeConfluence({ port: 0, userCount, latencyMs: 0 });
   return {
     url: fake.url,
-    users: fake.directory.users.map((u) => ({ accountId: u.accountId, personalSpace: Boolean(u.personalSpace) })),
+    users: fake.directory.users.map((u) => ({ accountId: u.accountId, personalSpace: Boolean(u.personalSpace), groups: u.groups.length })),
     reset: async () => fake.reset(),
     setLatency: async (ms) => {
       fake.latencyMs = ms;

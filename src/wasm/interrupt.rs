@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::js::{get, read};
+use super::js::{get, key, read};
 
 /// Why an interrupt fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub(crate) fn signal_aborted(signal: &AbortSignal) -> bool {
 }
 
 fn global_fn(name: &str) -> Option<Function> {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+    Reflect::get(&js_sys::global(), &key(name))
         .ok()?
         .dyn_into()
         .ok()

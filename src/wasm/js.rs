@@ -22,6 +22,7 @@
 //! runtime's `setTimeout`). `js-tests/boundary/regressions.test.mjs` throws through each import
 //! here 1,000 times and checks that the table does not grow.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -103,6 +104,67 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
     parse(text).map(value)
 }
 
+/// The names every call reads or sets: its params' fields, the request's init and headers, the
+/// response and its headers, `encodeInto`'s result, the timer functions and a bulk page's fields
+/// (not those of a transport without `text()`, of errors or of the cache: not on every call).
+/// [`key`] makes each one's JS string once. A fixed list, not every name seen: a cached string
+/// holds an externref slot for the instance's life, and names from servers and callers are many.
+const HOT_NAMES: [&str; 34] = [
+    "accountId",
+    "accountIds",
+    "expand",
+    "start",
+    "limit",
+    "keys",
+    "usernames",
+    "signal",
+    "method",
+    "headers",
+    "Accept",
+    "Authorization",
+    "status",
+    "get",
+    "text",
+    "content-type",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-NearLimit",
+    "RateLimit-Reason",
+    "read",
+    "written",
+    "aborted",
+    "catch",
+    "Boolean",
+    "setTimeout",
+    "clearTimeout",
+    "results",
+    "size",
+    "_links",
+    "next",
+    "length",
+];
+
+thread_local! {
+    /// The JS strings of [`HOT_NAMES`], made on first use. A `JsValue::from_str` decodes its
+    /// UTF-8 with a `TextDecoder` crossing into JS: a getUser made ~40 of them, which was 11 %
+    /// of its time (answered from memory, Node 20).
+    static KEYS: RefCell<[Option<JsValue>; HOT_NAMES.len()]> =
+        const { RefCell::new([const { None }; HOT_NAMES.len()]) };
+}
+
+/// `name` as a JS string: made once if it is one of [`HOT_NAMES`].
+pub(crate) fn key(name: &str) -> JsValue {
+    let Some(at) = HOT_NAMES.iter().position(|hot| *hot == name) else {
+        return JsValue::from_str(name);
+    };
+    KEYS.with(|keys| match keys.borrow_mut().get_mut(at) {
+        Some(slot) => slot.get_or_insert_with(|| JsValue::from_str(name)).clone(),
+        None => JsValue::from_str(name),
+    })
+}
+
 /// `target[key]` of a value this crate made, or received from its own `JSON.parse`: such reads
 /// cannot throw; `undefined` when `target` is not an object.
 pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
@@ -115,7 +177,7 @@ pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !target.is_object() && !target.is_function() {
         return Ok(JsValue::UNDEFINED);
     }
-    reflect_get(target, &JsValue::from_str(key)).map(value)
+    reflect_get(target, &self::key(key)).map(value)
 }
 
 /// `target[index]` of a user's value.
@@ -154,7 +216,7 @@ pub(crate) fn array_buffer_bytes(value: &JsValue) -> Option<Uint8Array> {
     let view = || -> Result<JsValue, JsValue> {
         let global = js_sys::global();
         let proto = read(&read(&global, "ArrayBuffer")?, "prototype")?;
-        get_with_receiver(&proto, &JsValue::from_str("byteLength"), value)?;
+        get_with_receiver(&proto, &key("byteLength"), value)?;
         construct(&read(&global, "Uint8Array")?, &Array::of1(value)).map(self::value)
     };
     view().ok().map(JsCast::unchecked_into)
@@ -163,7 +225,7 @@ pub(crate) fn array_buffer_bytes(value: &JsValue) -> Option<Uint8Array> {
 /// `target[key] = value`. Only used on objects this crate made or received from its own calls,
 /// where setting a data property cannot fail; a failure would leave the property unset.
 pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    let _ = Reflect::set(target, &self::key(key), value);
 }
 
 /// A promise of `future`. Every future goes through one boxed type, so `future_to_promise`'s

@@ -4,7 +4,7 @@
 
 use std::cell::OnceCell;
 
-use super::js::{array_buffer_bytes, call0, call1, call2, get, read, resolve, set};
+use super::js::{array_buffer_bytes, call0, call1, call2, get, key, read, resolve, set};
 use super::params::string_of;
 use js_sys::{Function, JsString, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -198,11 +198,13 @@ pub(crate) async fn send(
         .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
         .ok_or_else(|| network("the fetch response has no valid status"))? as u16;
     let headers = read(&response, "headers").map_err(Failure::thrown)?;
-    let content_type = header(&headers, "content-type").map_err(Failure::thrown)?;
+    // `get` read once for the seven headers every response needs.
+    let getter = read(&headers, "get").map_err(Failure::thrown)?;
+    let content_type = header_with(&getter, &headers, "content-type").map_err(Failure::thrown)?;
     // Read for every response: the client-wide rate-limit gate needs them, not only a hook.
     let mut rate_limit = Vec::new();
     for name in crate::ratelimit::HEADER_NAMES {
-        if let Some(value) = header(&headers, name).map_err(Failure::thrown)? {
+        if let Some(value) = header_with(&getter, &headers, name).map_err(Failure::thrown)? {
             rate_limit.push((name, value));
         }
     }
@@ -239,11 +241,15 @@ pub(crate) async fn send(
 /// `headers.get(name)`, tolerating transports that expose no headers (Forge's bridge strips
 /// some); `Err` is what the headers object threw.
 fn header(headers: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    let getter = read(headers, "get")?;
+    header_with(&read(headers, "get")?, headers, name)
+}
+
+/// `getter.call(headers, name)` of a `headers.get` already read.
+fn header_with(getter: &JsValue, headers: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
     if !getter.is_function() {
         return Ok(None);
     }
-    let value = call1(getter.unchecked_ref(), headers, &JsValue::from_str(name))?;
+    let value = call1(getter.unchecked_ref(), headers, &key(name))?;
     Ok(string_of(&value).and_then(Result::ok))
 }
 
