@@ -23,6 +23,33 @@ pub const REDACTED: &str = "[REDACTED]";
 /// are 40 to 48 bits of it, and shorter runs would match ordinary words.
 pub const MIN_FRAGMENT: usize = 8;
 
+/// How many of a token function's earlier tokens a client keeps redacting from later calls'
+/// errors (a server or proxy may echo a token it saw before): a bound, so a function that
+/// returns a new token per request does not grow the list forever. Both front ends use it.
+pub(crate) const RECENT_TOKENS: usize = 8;
+
+/// A client's last [`RECENT_TOKENS`] distinct tokens from its token function, oldest first.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct RecentTokens(Vec<String>);
+
+impl RecentTokens {
+    /// Keeps `token` (once), dropping the oldest when [`RECENT_TOKENS`] are kept already.
+    pub(crate) fn remember(&mut self, token: &str) {
+        if self.0.iter().any(|t| t == token) {
+            return;
+        }
+        if self.0.len() == RECENT_TOKENS {
+            self.0.remove(0);
+        }
+        self.0.push(token.to_owned());
+    }
+
+    /// The tokens kept, oldest first.
+    pub(crate) fn tokens(&self) -> &[String] {
+        &self.0
+    }
+}
+
 /// The credentials to remove, prepared for searching. Build one with [`Redactor::add`] or
 /// [`Redactor::add_credential`] for each secret, then call [`Redactor::redact`].
 ///
@@ -783,5 +810,21 @@ mod tests {
     fn debug_hides_the_secrets() {
         let shown = format!("{:?}", r());
         assert!(!shown.contains("SECRET"), "{shown}");
+    }
+
+    #[test]
+    fn recent_tokens_keep_the_last_distinct_ones() {
+        let mut recent = RecentTokens::default();
+        for i in 0..RECENT_TOKENS + 3 {
+            recent.remember(&format!("token-{i}"));
+            recent.remember(&format!("token-{i}"));
+        }
+        let expected: Vec<String> = (3..RECENT_TOKENS + 3)
+            .map(|i| format!("token-{i}"))
+            .collect();
+        assert_eq!(recent.tokens(), expected.as_slice());
+        // One seen again is not moved or doubled.
+        recent.remember("token-5");
+        assert_eq!(recent.tokens(), expected.as_slice());
     }
 }

@@ -25,6 +25,7 @@ use crate::models::{
     MigratedUserArray, User, UserAnonymous,
 };
 use crate::options;
+use crate::redact::RecentTokens;
 use crate::schema::Shape;
 use crate::{
     parse_error_redacted, Auth, BulkEndpoint, ClientConfig, Endpoint, Error, ErrorKind,
@@ -332,8 +333,8 @@ pub struct Client {
     concurrency: usize,
     hook: Option<Arc<Hook>>,
     token: Option<TokenFn>,
-    /// The token function's last few tokens (see [`RECENT_TOKENS`]), shared by the clones.
-    recent_tokens: Arc<Mutex<Vec<String>>>,
+    /// The token function's latest tokens (the core's [`RecentTokens`]), shared by the clones.
+    recent_tokens: Arc<Mutex<RecentTokens>>,
     /// The handle that aborts this client's calls ([`Client::with_abort`]).
     abort: Option<AbortHandle>,
 }
@@ -603,7 +604,7 @@ impl Client {
 
     /// Drives `request` as a call of `E` and decodes its success.
     fn run<E: Endpoint>(&self, request: Request) -> Result<E::Output, CallError> {
-        let mut secrets = Secrets::new(&self.config, lock(&self.recent_tokens).clone());
+        let mut secrets = Secrets::new(&self.config, lock(&self.recent_tokens).tokens().to_vec());
         let (response, ended) = self.drive(E::OPERATION, request, E::SHAPE, &mut secrets)?;
         // The driver validated the body against the model's shape; serde's own refusal is
         // still an error, never a panic.
@@ -807,13 +808,7 @@ impl Client {
     /// error may echo any attempt's token) and among the client's last few.
     fn remember_token(&self, secrets: &mut Secrets<'_>, token: &str) {
         secrets.add(token);
-        let mut recent = lock(&self.recent_tokens);
-        if !recent.iter().any(|t| t == token) {
-            if recent.len() == RECENT_TOKENS {
-                recent.remove(0);
-            }
-            recent.push(token.to_owned());
-        }
+        lock(&self.recent_tokens).remember(token);
     }
 
     /// Hands the driver's pending reports to the hook (and drops them without one).
@@ -906,10 +901,6 @@ fn no_response() -> Error {
         message: "the call ended without a response".to_owned(),
     }
 }
-
-/// How many of the token function's latest tokens a client redacts from later calls' errors
-/// (a server may echo a token of an earlier call), as the JS client does.
-const RECENT_TOKENS: usize = 4;
 
 /// What an error of one call must not show: the client's credentials and the tokens the token
 /// function gave (this call's, and the client's last few before it).

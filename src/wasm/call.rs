@@ -24,6 +24,7 @@ use crate::driver::{
     Report, Response, Step,
 };
 use crate::ratelimit::Held;
+use crate::redact::RecentTokens;
 use crate::schema::Shape;
 use crate::{error_message, BulkEndpoint, Endpoint, Error, GetBulkUserMigrationParams, Request};
 
@@ -209,14 +210,10 @@ pub(crate) struct Inner {
     pub gate: super::gate::Gate,
     /// Coalescing and the user cache (issue 11).
     pub sharing: super::coalesce::Sharing,
-    /// The last [`RECENT_TOKENS`] distinct tokens the token function returned, newest last:
-    /// a later call's error may echo one (a server or proxy that caches what it saw).
-    pub recent_tokens: RefCell<Vec<String>>,
+    /// The token function's latest distinct tokens: a later call's error may echo one (a
+    /// server or proxy that caches what it saw).
+    pub recent_tokens: RefCell<RecentTokens>,
 }
-
-/// How many of a token function's earlier tokens the client keeps redacting (a bound, so a
-/// function that returns a new token per request does not grow the list forever).
-const RECENT_TOKENS: usize = 8;
 
 impl Inner {
     fn error(&self, ctx: &Context<'_>, err: &Error) -> JsValue {
@@ -337,7 +334,7 @@ impl Inner {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            tokens: self.recent_tokens.borrow().clone(),
+            tokens: self.recent_tokens.borrow().tokens().to_vec(),
             table: std::cell::OnceCell::new(),
         };
         let mut call = Call::new(request, op.shape, self.call_settings());
@@ -456,13 +453,7 @@ impl Inner {
     /// error may echo any attempt's token) and among the client's recent ones.
     fn remember_token(&self, ctx: &mut Context<'_>, token: &str) {
         ctx.add_token(token);
-        let mut recent = self.recent_tokens.borrow_mut();
-        if !recent.iter().any(|t| t == token) {
-            if recent.len() == RECENT_TOKENS {
-                recent.remove(0);
-            }
-            recent.push(token.to_owned());
-        }
+        self.recent_tokens.borrow_mut().remember(token);
     }
 
     /// Calls the hook of a driver report.
