@@ -258,6 +258,14 @@ fn too_long(what: &str) -> Error {
     ))
 }
 
+/// The message of a call whose token function failed: `why` is what it threw or returned as
+/// its error (redacted with the call's secrets before anyone sees it). The same words in both
+/// front ends.
+#[cfg(any(target_arch = "wasm32", feature = "client"))]
+pub(crate) fn token_threw(why: &str) -> String {
+    format!("auth.token threw: {why}")
+}
+
 /// The `Authorization` value for an OAuth access token, refusing one that could split or
 /// forge a header. Used for fixed tokens and for each token a refresh callback returns.
 pub(crate) fn bearer_authorization(token: &str) -> Result<String, Error> {

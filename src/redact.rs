@@ -26,12 +26,15 @@ pub const MIN_FRAGMENT: usize = 8;
 /// How many of a token function's earlier tokens a client keeps redacting from later calls'
 /// errors (a server or proxy may echo a token it saw before): a bound, so a function that
 /// returns a new token per request does not grow the list forever. Both front ends use it.
+#[cfg(any(target_arch = "wasm32", feature = "client", test))]
 pub(crate) const RECENT_TOKENS: usize = 8;
 
 /// A client's last [`RECENT_TOKENS`] distinct tokens from its token function, oldest first.
+#[cfg(any(target_arch = "wasm32", feature = "client", test))]
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct RecentTokens(Vec<String>);
 
+#[cfg(any(target_arch = "wasm32", feature = "client", test))]
 impl RecentTokens {
     /// Keeps `token` (once), dropping the oldest when [`RECENT_TOKENS`] are kept already.
     pub(crate) fn remember(&mut self, token: &str) {

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::config::token_threw;
 use crate::driver::{
     BulkCall, Call, CallSettings, Done, End, FanOut, GroupWalk, Input, Migration, MigrationPage,
     PageInfo, Report, Step,
@@ -767,7 +768,7 @@ impl Client {
                                     Input::Token(&token)
                                 }
                                 Raced::Done(Err(why)) => {
-                                    message = secrets.redact(&format!("auth.token threw: {why}"));
+                                    message = secrets.redact(&token_threw(&why));
                                     Input::TokenInvalid(&message)
                                 }
                                 Raced::Lost(_) => {

@@ -19,6 +19,7 @@ use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
 use super::options::{call_signal, Settings};
 use super::params::{string_of, FromJs, Refusal};
 use super::transport::{self, describe, Failure, RawResponse};
+use crate::config::token_threw;
 use crate::driver::{
     BulkCall, Call, CallSettings, Done, End, FanOut, Input, Migration, MigrationPage, PageInfo,
     Report, Response, Step,
@@ -283,7 +284,7 @@ impl Inner {
             ));
         };
         let value = call0(source, &JsValue::UNDEFINED)
-            .map_err(|e| TokenFailure::invalid(format!("auth.token threw: {}", describe(&e)), e))?;
+            .map_err(|e| TokenFailure::invalid(token_threw(&describe(&e)), e))?;
         if !value.is_string() {
             let pending = resolve(&value).map_err(|e| {
                 TokenFailure::invalid(format!("auth.token rejected: {}", describe(&e)), e)
