@@ -26,7 +26,7 @@ import { PKG_DIR, assertBuilt } from "./helpers.mjs";
  * and 14. A build with RUSTFLAGS set in the environment loses .cargo/config.toml's flags and is ~14 KB
  * larger: past the budget.
  */
-const FIGURE = 122_513;
+const FIGURE = 122_792;
 /** Growth allowed past FIGURE: about 1.4% (a --no-opt build's extra 1.1 KB fits). */
 const MARGIN = 2_048;
 const FILES = ["web/confluence_users_bg.wasm", "web/confluence_users.js", "index.js"];
