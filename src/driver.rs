@@ -624,11 +624,7 @@ impl BulkCall {
         Ok(BulkCall {
             limit: limit.unwrap_or(plan.unique.len()),
             fan_out: FanOut::new(plan.chunks, plan.unique.len(), concurrency),
-            unique: plan
-                .unique
-                .into_iter()
-                .map(|id| id.as_str().to_owned())
-                .collect(),
+            unique: plan.unique.into_iter().map(|id| id.0).collect(),
             requests,
         })
     }

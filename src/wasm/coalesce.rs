@@ -365,12 +365,16 @@ pub(crate) async fn bulk_lookup(
     // The map type of `answer_callers` (the flag unused here), so hashbrown's code for it is in
     // the binary once.
     let mut answered: HashMap<String, (JsValue, bool)> = HashMap::new();
-    if let Some(result) = &fetched {
+    // Without a cache there is nothing to keep: the records are not read again (a bulk call's
+    // fixed cost was a copy of `_links` and a read of every record's id).
+    if let Some(result) = fetched.as_ref().filter(|_| inner.sharing.cache.is_some()) {
         remember_links(&inner, result);
         for record in Array::from(&get(result, "results")).iter() {
             if let Some(id) = get(&record, "accountId").as_string() {
                 inner.cache_put(&record, &key);
-                answered.entry(id).or_insert((record, false));
+                if served {
+                    answered.entry(id).or_insert((record, false));
+                }
             }
         }
     }

@@ -82,7 +82,9 @@ pub(crate) fn string_of(value: &JsValue) -> Option<Result<String, String>> {
     }
     let s = value.as_string()?;
     // Only a string with U+FFFD can have had a lone surrogate: the common case skips the check.
-    if s.contains('\u{FFFD}') && JsValue::from_str(&s) != *value {
+    // Its UTF-8 starts with the byte 0xEF, which a byte scan finds (`contains` of a multi-byte
+    // char builds a substring searcher on every call: 1.3 % of a 200-id bulk call).
+    if s.as_bytes().contains(&0xEF) && s.contains('\u{FFFD}') && JsValue::from_str(&s) != *value {
         return Some(Err(
             "the string holds a lone surrogate (it is not valid UTF-16)".to_owned(),
         ));
