@@ -31,6 +31,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::Nullable;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::ratelimit::HEADER_NAMES;
+
 /// Any JS value as a `catch` import returns it without leaking a slot on a throw: `None` is
 /// `undefined`, `Some(Null)` is `null`. [`value`] makes it a `JsValue` again.
 type Any = Option<Nullable<JsValue>>;
@@ -107,9 +109,9 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
 /// The names every call reads or sets: its params' fields, the request's init and headers, the
 /// response and its headers, `encodeInto`'s result, the timer functions and a bulk page's fields
 /// (not those of a transport without `text()`, of errors or of the cache: not on every call).
-/// [`key`] makes each one's JS string once. A fixed list, not every name seen: a cached string
+/// With the rate-limit headers ([`HEADER_NAMES`]), [`key`] makes each one's JS string once. A fixed list, not every name seen: a cached string
 /// holds an externref slot for the instance's life, and names from servers and callers are many.
-const HOT_NAMES: [&str; 34] = [
+const HOT_NAMES: [&str; 28] = [
     "accountId",
     "accountIds",
     "expand",
@@ -126,12 +128,6 @@ const HOT_NAMES: [&str; 34] = [
     "get",
     "text",
     "content-type",
-    "Retry-After",
-    "X-RateLimit-Limit",
-    "X-RateLimit-Remaining",
-    "X-RateLimit-Reset",
-    "X-RateLimit-NearLimit",
-    "RateLimit-Reason",
     "read",
     "written",
     "aborted",
@@ -150,13 +146,15 @@ thread_local! {
     /// The JS strings of [`HOT_NAMES`], made on first use. A `JsValue::from_str` decodes its
     /// UTF-8 with a `TextDecoder` crossing into JS: a getUser made ~40 of them, which was 11 %
     /// of its time (answered from memory, Node 20).
-    static KEYS: RefCell<[Option<JsValue>; HOT_NAMES.len()]> =
-        const { RefCell::new([const { None }; HOT_NAMES.len()]) };
+    static KEYS: RefCell<[Option<JsValue>; HOT_NAMES.len() + HEADER_NAMES.len()]> =
+        const { RefCell::new([const { None }; HOT_NAMES.len() + HEADER_NAMES.len()]) };
 }
 
-/// `name` as a JS string: made once if it is one of [`HOT_NAMES`].
+/// `name` as a JS string: made once if it is one of [`HOT_NAMES`] or [`HEADER_NAMES`].
 pub(crate) fn key(name: &str) -> JsValue {
-    let Some(at) = HOT_NAMES.iter().position(|hot| *hot == name) else {
+    let hot = HOT_NAMES.iter().position(|hot| *hot == name);
+    let header = || HEADER_NAMES.iter().position(|h| *h == name);
+    let Some(at) = hot.or_else(|| header().map(|i| HOT_NAMES.len() + i)) else {
         return JsValue::from_str(name);
     };
     KEYS.with(|keys| match keys.borrow_mut().get_mut(at) {
