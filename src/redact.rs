@@ -53,6 +53,56 @@ impl RecentTokens {
     }
 }
 
+/// What one call must keep out of everything it shows, beyond the client's own credentials:
+/// every token the token function gave during the call (a server may echo an earlier
+/// attempt's) and the client's recent ones. Kept as strings: the search table is built only
+/// when an error or a hook needs it, so a call that succeeds without hooks never pays for it.
+#[cfg(any(target_arch = "wasm32", feature = "client", test))]
+#[derive(Debug, Default)]
+pub(crate) struct CallTokens {
+    tokens: Vec<String>,
+    /// The search table of `tokens`, built on first use (cleared when a token is added).
+    table: std::cell::OnceCell<Redactor>,
+}
+
+#[cfg(any(target_arch = "wasm32", feature = "client", test))]
+impl CallTokens {
+    /// A call's tokens, starting with the client's recent ones.
+    pub(crate) fn new(recent: &RecentTokens) -> CallTokens {
+        CallTokens {
+            tokens: recent.tokens().to_vec(),
+            table: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Adds a token the call was given.
+    pub(crate) fn add(&mut self, token: &str) {
+        if !self.tokens.iter().any(|t| t == token) {
+            self.tokens.push(token.to_owned());
+            self.table = std::cell::OnceCell::new();
+        }
+    }
+
+    /// `text` without any credential of `config` or any of these tokens, in any form.
+    pub(crate) fn redact(&self, config: Option<&crate::ClientConfig>, text: &str) -> String {
+        let once = match config {
+            Some(config) => config.redact(text),
+            None => text.to_owned(),
+        };
+        if self.tokens.is_empty() {
+            return once;
+        }
+        let table = self.table.get_or_init(|| {
+            let mut table = Redactor::default();
+            for token in &self.tokens {
+                table.add_credential(token);
+            }
+            table
+        });
+        table.redact(&once)
+    }
+}
+
 /// The credentials to remove, prepared for searching. Build one with [`Redactor::add`] or
 /// [`Redactor::add_credential`] for each secret, then call [`Redactor::redact`].
 ///
@@ -829,5 +879,20 @@ mod tests {
         // One seen again is not moved or doubled.
         recent.remember("token-5");
         assert_eq!(recent.tokens(), expected.as_slice());
+    }
+
+    #[test]
+    fn call_tokens_redact_recent_and_added_tokens() {
+        let mut recent = RecentTokens::default();
+        recent.remember("recent-token-0123456789");
+        let mut tokens = CallTokens::new(&recent);
+        let text = "saw recent-token-0123456789 and later-token-9876543210";
+        assert_eq!(
+            tokens.redact(None, text),
+            "saw [REDACTED] and later-token-9876543210"
+        );
+        // A token added after the table was built is searched too.
+        tokens.add("later-token-9876543210");
+        assert_eq!(tokens.redact(None, text), "saw [REDACTED] and [REDACTED]");
     }
 }

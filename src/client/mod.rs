@@ -26,13 +26,13 @@ use crate::models::{
     MigratedUserArray, User, UserAnonymous,
 };
 use crate::options;
-use crate::redact::RecentTokens;
+use crate::redact::{CallTokens, RecentTokens};
 use crate::schema::Shape;
 use crate::{
     parse_error_redacted, Auth, BulkEndpoint, ClientConfig, Endpoint, Error, ErrorKind,
     GetAnonymousUserParams, GetBulkUserLookupParams, GetBulkUserMigrationParams,
     GetCurrentUserParams, GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
-    GetPrivacyUnsafeUserEmailParams, GetUserParams, Redactor, Request, RetryPolicy,
+    GetPrivacyUnsafeUserEmailParams, GetUserParams, Request, RetryPolicy,
 };
 pub use abort::AbortHandle;
 use abort::{race, Raced};
@@ -605,7 +605,7 @@ impl Client {
 
     /// Drives `request` as a call of `E` and decodes its success.
     fn run<E: Endpoint>(&self, request: Request) -> Result<E::Output, CallError> {
-        let mut secrets = Secrets::new(&self.config, lock(&self.recent_tokens).tokens().to_vec());
+        let mut secrets = Secrets::new(&self.config, &lock(&self.recent_tokens));
         let (response, ended) = self.drive(E::OPERATION, request, E::SHAPE, &mut secrets)?;
         // The driver validated the body against the model's shape; serde's own refusal is
         // still an error, never a panic.
@@ -907,40 +907,23 @@ fn no_response() -> Error {
 /// function gave (this call's, and the client's last few before it).
 struct Secrets<'c> {
     config: &'c ClientConfig,
-    tokens: Vec<String>,
-    /// The tokens' search table, built the first time an error needs it.
-    table: std::cell::OnceCell<Redactor>,
+    tokens: CallTokens,
 }
 
 impl<'c> Secrets<'c> {
-    fn new(config: &'c ClientConfig, tokens: Vec<String>) -> Secrets<'c> {
+    fn new(config: &'c ClientConfig, recent: &RecentTokens) -> Secrets<'c> {
         Secrets {
             config,
-            tokens,
-            table: std::cell::OnceCell::new(),
+            tokens: CallTokens::new(recent),
         }
     }
 
     fn add(&mut self, token: &str) {
-        if !self.tokens.iter().any(|t| t == token) {
-            self.tokens.push(token.to_owned());
-            self.table = std::cell::OnceCell::new();
-        }
+        self.tokens.add(token);
     }
 
     fn redact(&self, text: &str) -> String {
-        let once = self.config.redact(text);
-        if self.tokens.is_empty() {
-            return once;
-        }
-        let table = self.table.get_or_init(|| {
-            let mut table = Redactor::default();
-            for token in &self.tokens {
-                table.add_credential(token);
-            }
-            table
-        });
-        table.redact(&once)
+        self.tokens.redact(Some(self.config), text)
     }
 }
 

@@ -25,7 +25,7 @@ use crate::driver::{
     Report, Response, Step,
 };
 use crate::ratelimit::Held;
-use crate::redact::RecentTokens;
+use crate::redact::{CallTokens, RecentTokens};
 use crate::schema::Shape;
 use crate::{error_message, BulkEndpoint, Endpoint, Error, GetBulkUserMigrationParams, Request};
 
@@ -335,8 +335,7 @@ impl Inner {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            tokens: self.recent_tokens.borrow().tokens().to_vec(),
-            table: std::cell::OnceCell::new(),
+            tokens: CallTokens::new(&self.recent_tokens.borrow()),
         };
         let mut call = Call::new(request, op.shape, self.call_settings());
         // What the last input's failure threw, and the last response with its bytes.

@@ -312,8 +312,7 @@ fn not_found(inner: &Inner, params: &GetUserParams) -> JsValue {
         attempts: 1,
         retry_after_ms: None,
         request_id: None,
-        tokens: Vec::new(),
-        table: OnceCell::new(),
+        tokens: crate::redact::CallTokens::default(),
     };
     let err = crate::coalesce::not_found(params.account_id.as_str());
     to_js_error(Some(&inner.settings.config), &ctx, &err)

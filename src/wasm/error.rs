@@ -1,12 +1,11 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
-use std::cell::OnceCell;
-
 use super::js::{get, set};
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-use crate::{ClientConfig, Error, JsonView, Redactor};
+use crate::redact::CallTokens;
+use crate::{ClientConfig, Error, JsonView};
 
 // Hand-written TypeScript: the error is a JS `Error` object given extra properties in
 // `to_js_error`, a shape tsify cannot derive from a Rust type.
@@ -67,25 +66,17 @@ pub(crate) struct Context<'a> {
     pub attempts: u32,
     pub retry_after_ms: Option<u64>,
     pub request_id: Option<&'a str>,
-    /// The credentials beyond the config's own: every token the token function returned
-    /// during the call (a server may echo an earlier attempt's token) and the client's last
-    /// few before it. Kept as strings: the search table is only built if an error or a hook
-    /// needs it, so a call that succeeds without hooks never pays for it.
-    pub tokens: Vec<String>,
-    /// The search table of `tokens`, built on first use (cleared when a token is added).
-    pub table: OnceCell<Redactor>,
+    /// The credentials beyond the config's own: the tokens of the call and the client's last
+    /// few before it.
+    pub tokens: CallTokens,
 }
 
 impl Context<'_> {
     /// Adds a token the call was given.
     pub(crate) fn add_token(&mut self, token: &str) {
-        if !self.tokens.iter().any(|t| t == token) {
-            self.tokens.push(token.to_owned());
-            self.table = OnceCell::new();
-        }
+        self.tokens.add(token);
     }
 }
-
 impl Context<'_> {
     /// The context of a call refused before any request existed.
     pub(crate) fn refused(operation: &'static str) -> Context<'static> {
@@ -96,29 +87,14 @@ impl Context<'_> {
             attempts: 0,
             retry_after_ms: None,
             request_id: None,
-            tokens: Vec::new(),
-            table: OnceCell::new(),
+            tokens: CallTokens::default(),
         }
     }
 }
 
 /// `text` without any credential of `config` or any token of the call, in any form.
 pub(crate) fn redact(config: Option<&ClientConfig>, ctx: &Context<'_>, text: &str) -> String {
-    let once = match config {
-        Some(config) => config.redact(text),
-        None => text.to_owned(),
-    };
-    if ctx.tokens.is_empty() {
-        return once;
-    }
-    let table = ctx.table.get_or_init(|| {
-        let mut table = Redactor::default();
-        for token in &ctx.tokens {
-            table.add_credential(token);
-        }
-        table
-    });
-    table.redact(&once)
+    ctx.tokens.redact(config, text)
 }
 
 /// The JS error for `err`. Every string it carries, and every string in the JSON body, passes
