@@ -75,6 +75,27 @@ for (const [target, dir] of [["nodejs", "node"], ["web", "web"]]) {
     const file = join(dest, `${crate}_bg.wasm`);
     run(opt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", file, "-o", file]);
   }
+  inlineSnippets(dest);
+}
+
+// The skin's JS steps (`#[wasm_bindgen(module = "/src/wasm/….js")]`) are emitted by wasm-bindgen as
+// files under snippets/, imported (web) or required (nodejs) by the glue. They are written into the
+// glue itself instead, in place of that line: one file per target loads the same way everywhere (the
+// CommonJS copy could not require an ES module, and bundlers, Workers and Forge see no extra file).
+function inlineSnippets(dest) {
+  const file = join(dest, `${crate}.js`);
+  const imports = /^(?:import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';|const \{ ([\w, ]+) \} = require\(String\.raw`\.\/(snippets\/[^`]+)`\);)$/gm;
+  const glue = readFileSync(file, "utf8").replace(imports, (_, webNames, webPath, nodeNames, nodePath) => {
+    const names = (webNames ?? nodeNames).split(", ");
+    const source = readFileSync(join(dest, webPath ?? nodePath), "utf8");
+    const exported = [...source.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
+    for (const name of names) if (!exported.includes(name)) fail(`${webPath ?? nodePath}: the glue imports ${name}, which it does not export as a function`);
+    if (/^\s*(import|export)\b(?! function )/m.test(source)) fail(`${webPath ?? nodePath}: a JS step file may hold only \`export function\`s`);
+    return source.replace(/^export function /gm, "function ").trimEnd();
+  });
+  if (/snippets\//.test(glue)) fail(`${file}: a snippet import this script does not recognise is left in the glue`);
+  writeFileSync(file, glue);
+  rmSync(join(dest, "snippets"), { recursive: true, force: true });
 }
 
 // The package is "type": "module", so the CommonJS build and its declarations get .cjs/.d.cts.
