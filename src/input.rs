@@ -37,6 +37,33 @@ pub(crate) const MAX_ITEMS: u32 = 1_000_000;
 /// front end checks it before copying the string.
 pub(crate) const MAX_STRING_UNITS: u32 = 65_536;
 
+/// Appends to `out` the strings a front end joined into `joined`, the `i`th `units[i]` UTF-16
+/// units long (JS's `length`). No string holds a lone surrogate, so each ends on a char
+/// boundary; lengths that overrun `joined` give shorter strings, never a panic.
+pub(crate) fn split_joined(joined: &str, units: &[u32], out: &mut Vec<String>) {
+    out.reserve(units.len());
+    // Only in ASCII is a char's UTF-16 length its UTF-8 length: a length is then a byte count.
+    let ascii = joined.is_ascii();
+    let mut rest = joined;
+    for &n in units {
+        let end = if ascii {
+            n as usize
+        } else {
+            let mut left = n as usize;
+            rest.char_indices()
+                .find(|&(_, c)| {
+                    let here = left == 0;
+                    left = left.saturating_sub(c.len_utf16());
+                    here
+                })
+                .map_or(rest.len(), |(at, _)| at)
+        };
+        let (item, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
+        out.push(item.to_owned());
+        rest = tail;
+    }
+}
+
 /// The message for a string of `units` UTF-16 units, over [`MAX_STRING_UNITS`].
 pub(crate) fn too_long_string(units: u32) -> String {
     format!("a string of {units} UTF-16 units, longer than the most ({MAX_STRING_UNITS}) the client sends")
@@ -473,6 +500,28 @@ mod tests {
             too_many_keys("params", 2_000_000, &["expand"]),
             "params has 2000000 keys, expected `expand`"
         );
+    }
+
+    #[test]
+    fn joined_strings_are_split_by_their_utf16_lengths() {
+        let split = |joined: &str, units: &[u32]| {
+            let mut out = vec!["kept".to_owned()];
+            split_joined(joined, units, &mut out);
+            out
+        };
+        assert_eq!(
+            split("abcdef", &[1, 0, 2, 3]),
+            ["kept", "a", "", "bc", "def"]
+        );
+        assert_eq!(split("", &[]), ["kept"]);
+        // é is 2 bytes and 1 unit, 😀 4 bytes and 2 units, 中 3 bytes and 1 unit.
+        assert_eq!(
+            split("aé😀b中😀", &[2, 3, 0, 1, 2]),
+            ["kept", "aé", "😀b", "", "中", "😀"]
+        );
+        // Lengths that do not add up cut short rather than panic.
+        assert_eq!(split("ab", &[1, 5, 1]), ["kept", "a", "b", ""]);
+        assert_eq!(split("é😀", &[1, 1, 9]), ["kept", "é", "😀", ""]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-// Arrays of strings in params (accountIds, expand, keys, usernames): what user code can observe of their
-// reading (the array's `length` read once, each item once and in order, nothing after the first bad item),
-// the exact message and cause of every refusal, and ids that arrive intact however many there are and
-// whatever their characters, with or without String.prototype.isWellFormed. Against the built package (pkg/).
+// Arrays of strings in params (accountIds, expand, keys, usernames), which the skin reads in one crossing by
+// a JS step (src/wasm/read.js) and judges in Rust: what user code can observe of their reading (the array's
+// `length` read once, each item once and in order, nothing after the first bad item), the exact message and
+// cause of every refusal, and ids that arrive intact however many there are and whatever their characters,
+// with or without String.prototype.isWellFormed. Against the built package (pkg/).
 //
 //   node --test js-tests/boundary/arrays.test.mjs
 
@@ -141,7 +142,7 @@ describe("reading an array of strings", () => {
       [[ID, "\uFFFD\uD800"], item(1, lone)],
       [[ID, "b", 5, "\uD800", {}], item(2, "expected a string, found a number")],
       [[ID, "\uD800", 5], item(1, lone)],
-      // Past 2^20 UTF-16 units in all.
+      // Past the 2^20 UTF-16 units the step joins in one piece: the item after them is judged on its own.
       [Array.from({ length: 20 }, (_, i) => (i === 16 ? "\uD800" : "q".repeat(65_536))), item(16, lone)],
       [Array.from({ length: 20 }, (_, i) => (i === 16 ? 16 : "q".repeat(65_536))), item(16, "expected a string, found a number")],
     ];
@@ -188,6 +189,23 @@ describe("reading an array of strings", () => {
     assert.equal(after.message, "getBulkUserLookup: invalid argument: params.accountIds[1]: expected a string, found a number");
     assert.equal(reads, 0);
 
+    // Only the engine makes the step itself throw: here a replaced Array.prototype.push, once.
+    const ids = [ID];
+    const pushBoom = new Boom("Array.prototype.push");
+    Object.defineProperty(ids, 0, {
+      get() {
+        const push = Array.prototype.push;
+        Array.prototype.push = function () {
+          Array.prototype.push = push;
+          throw pushBoom;
+        };
+        return ID;
+      },
+    });
+    const step = await refusal(client.getBulkUserLookup({ accountIds: ids }));
+    assert.equal(step.message, "getBulkUserLookup: invalid argument: params.accountIds: reading it threw (the error's `cause`)");
+    assert.equal(step.cause, pushBoom);
+
     client.free();
   });
 
@@ -214,7 +232,7 @@ describe("reading an array of strings", () => {
       if (isWellFormed === "without") delete String.prototype.isWellFormed;
       try {
         const { client, urls } = recording();
-        // 50,000 ids of 24 units: 1.2 million units in all.
+        // 50,000 ids of 24 units: 1.2 million units, more than the step joins in one piece (2^20).
         const ascii = Array.from({ length: 50_000 }, (_, i) => `id${i}`.padEnd(24, "x"));
         await client.getBulkUserLookup({ accountIds: ascii });
         assert.deepEqual(idsSent(urls, ascii), ascii);

@@ -233,6 +233,7 @@ describe("inputs the fuzz found", () => {
 // `undefined`). The skin's own imports (src/wasm/js.rs) return `Option<Nullable<JsValue>>`, whose slot the JS
 // side takes only for a value. One case per import that runs user code: each throws on every call, and after
 // CALLS calls the table's length and its slots holding anything (undefined included) are where they were.
+// The array step (readStrings) also hands Rust the item it stopped at: those cases refuse an item.
 describe("no externref slot is left behind by a caught exception", () => {
   const CALLS = 1000;
   /** Slots the table may gain over CALLS calls: a leak of one per call shows as CALLS. */
@@ -245,6 +246,22 @@ describe("no externref slot is left behind by a caught exception", () => {
   const accountIdsThrowing = () => {
     const ids = [SPECIAL.currentUser];
     Object.defineProperty(ids, 0, { get: boom("accountIds[0]") });
+    return ids;
+  };
+  // Makes the array step itself throw (src/wasm/read.js): the item's getter replaces Array.prototype.push
+  // by one that puts the original back and throws, and the step's next push is its own.
+  const stepThrowing = () => {
+    const ids = [SPECIAL.currentUser];
+    Object.defineProperty(ids, 0, {
+      get() {
+        const push = Array.prototype.push;
+        Array.prototype.push = function () {
+          Array.prototype.push = push;
+          throw new Boom("Array.prototype.push");
+        };
+        return SPECIAL.currentUser;
+      },
+    });
     return ids;
   };
   const promiseWithThrowingConstructor = () => {
@@ -260,7 +277,10 @@ describe("no externref slot is left behind by a caught exception", () => {
   const cases = [
     // [import, options of the client, method, params, outcome]
     ["Reflect.get: a params getter throws", {}, "getUser", () => ({ get accountId() { throw new Boom("accountId"); } }), "invalidArgument"],
-    ["Reflect.get (index): an accountIds item getter throws", {}, "getBulkUserLookup", () => ({ accountIds: accountIdsThrowing() }), "invalidArgument"],
+    ["readStrings: an accountIds item getter throws", {}, "getBulkUserLookup", () => ({ accountIds: accountIdsThrowing() }), "invalidArgument"],
+    ["readStrings: the step itself throws", {}, "getBulkUserLookup", () => ({ accountIds: stepThrowing() }), "invalidArgument"],
+    ["readStrings: an accountIds item is an object", {}, "getBulkUserLookup", () => ({ accountIds: [SPECIAL.currentUser, {}] }), "invalidArgument"],
+    ["readStrings: an accountIds item has a lone surrogate", {}, "getBulkUserLookup", () => ({ accountIds: [SPECIAL.currentUser, "a\uD800"] }), "invalidArgument"],
     ["Object.keys: a params Proxy's ownKeys trap throws", {}, "getUser", () => new Proxy({}, { ownKeys: boom("ownKeys") }), "invalidArgument"],
     ["Function.call (0 args): the token function throws", { auth: { type: "bearer", token: boom("token") } }, "getUser", VALID.getUser, "invalidArgument"],
     ["Promise.resolve: the token's promise has a throwing constructor getter", { auth: { type: "bearer", token: promiseWithThrowingConstructor } }, "getUser", VALID.getUser, "invalidArgument"],

@@ -15,12 +15,16 @@
 //! crosses as an index that the JS side allocates only for a value that is neither `undefined`
 //! nor `null` (those two are fixed handles); when the import throws, wasm-bindgen's
 //! `handleError` returns `undefined`, which reaches Rust as index 0, `None`, and no slot was
-//! taken. (`Option<Array>` and `Option<Promise>` do the same for imports that only ever return
-//! an object.) js-sys's own `catch` methods (`Reflect::get`, `Function::call*`, `JSON::parse`)
+//! taken. (`Option<Array>`, `Option<Promise>` and the array step's `Option<Found>` do the same
+//! for imports that only ever return an object.) js-sys's own `catch` methods (`Reflect::get`, `Function::call*`, `JSON::parse`)
 //! have the leaking shape, so the skin calls user code only through the functions here; js-sys's
 //! remain only where nothing can throw (a native promise's own `catch` and `reject`, the
 //! runtime's `setTimeout`). `js-tests/boundary/regressions.test.mjs` throws through each import
 //! here 1,000 times and checks that the table does not grow.
+//!
+//! An array of strings is read by a JS step (src/wasm/read.js) in one crossing rather than
+//! several per item: it reads each item once, in order, and stops at the first that is not a
+//! plain string it may take, which [`read_strings`] hands back for the caller to judge.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -31,6 +35,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::Nullable;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::input::split_joined;
 use crate::ratelimit::HEADER_NAMES;
 
 /// Any JS value as a `catch` import returns it without leaking a slot on a throw: `None` is
@@ -67,8 +72,6 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn reflect_get(target: &JsValue, key: &JsValue) -> Result<Any, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
-    fn reflect_get_index(target: &JsValue, index: u32) -> Result<Any, JsValue>;
-    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn get_with_receiver(
         target: &JsValue,
         key: &JsValue,
@@ -78,6 +81,73 @@ extern "C" {
     fn construct(target: &JsValue, arguments: &Array) -> Result<Any, JsValue>;
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn parse(text: &JsString) -> Result<Any, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/wasm/read.js")]
+extern "C" {
+    /// What `readStrings` found (src/wasm/read.js describes its fields).
+    type Found;
+    #[wasm_bindgen(js_name = readStrings, catch)]
+    fn read_strings_step(
+        array: &JsValue,
+        start: u32,
+        end: u32,
+        max_units: u32,
+        budget: u32,
+    ) -> Result<Option<Found>, JsValue>;
+    // No `catch`: it reads only the step's own object and runs no user code.
+    #[wasm_bindgen(js_name = encodeText)]
+    fn encode_text(found: &Found, bytes: &mut [u8]) -> usize;
+    #[wasm_bindgen(method, getter)]
+    fn units(this: &Found) -> Vec<u32>;
+    #[wasm_bindgen(method, getter)]
+    fn threw(this: &Found) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &Found) -> Any;
+}
+
+/// Where [`read_strings`] stopped.
+pub(crate) enum Stop {
+    /// At `end`: every item was taken.
+    End,
+    /// At an item whose read threw this.
+    Threw(JsValue),
+    /// At this item, which the step did not take: the caller judges it.
+    Item(JsValue),
+}
+
+/// Reads `array[start]` up to `array[end - 1]` of a user's array in one crossing, each item once
+/// and in order, and appends to `out` those up to the first that is not a string of at most
+/// `max_units` UTF-16 units without a lone surrogate, or that would bring the units taken over
+/// `budget` (src/wasm/read.js). `Err` only if the step itself threw (it catches what the reads
+/// throw).
+pub(crate) fn read_strings(
+    array: &JsValue,
+    start: u32,
+    end: u32,
+    max_units: u32,
+    budget: u32,
+    out: &mut Vec<String>,
+) -> Result<Stop, JsValue> {
+    let found =
+        read_strings_step(array, start, end, max_units, budget)?.ok_or(JsValue::UNDEFINED)?;
+    let units = found.units();
+    // UTF-8 takes at most three bytes for each UTF-16 unit.
+    let mut bytes = vec![0; 3 * units.iter().map(|&n| n as usize).sum::<usize>()];
+    let written = encode_text(&found, &mut bytes);
+    bytes.truncate(written);
+    // `encodeInto` writes only UTF-8 (a lone surrogate would become U+FFFD): `Err` cannot happen.
+    let text = String::from_utf8(bytes).map_err(|_| JsValue::UNDEFINED)?;
+    split_joined(&text, &units, out);
+    if start as usize + units.len() >= end as usize {
+        return Ok(Stop::End);
+    }
+    let value = value(found.value());
+    Ok(if found.threw() {
+        Stop::Threw(value)
+    } else {
+        Stop::Item(value)
+    })
 }
 
 /// `f.call(this)`: `Err` is what `f` threw.
@@ -176,11 +246,6 @@ pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
         return Ok(JsValue::UNDEFINED);
     }
     reflect_get(target, &self::key(key)).map(value)
-}
-
-/// `target[index]` of a user's value.
-pub(crate) fn read_index(target: &JsValue, index: u32) -> Result<JsValue, JsValue> {
-    reflect_get_index(target, index).map(value)
 }
 
 /// `Array.isArray(value)`; `Err` for a revoked Proxy.

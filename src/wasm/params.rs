@@ -9,11 +9,16 @@
 use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::js::{is_array, keys, read, read_index};
+use super::js::{is_array, keys, read, read_strings, Stop};
 use crate::input::{
     missing, too_long_string, too_many_items, too_many_keys, unknown_field, whole, Params, Source,
     MAX_ITEMS, MAX_STRING_UNITS,
 };
+
+/// The most UTF-16 units the JS step joins into one string for [`Reader::strings`]: any real
+/// call's array in one piece, while a huge one crosses in pieces of this size rather than as one
+/// string the size of all its items.
+const JOINED_UNITS: u32 = 1 << 20;
 
 /// Why a JS value was refused: the message of an `invalidArgument` error, and what a getter or
 /// proxy trap threw when that is the reason (the error's `cause`).
@@ -217,10 +222,28 @@ impl<'a> Reader<'a> {
         };
         // Reserve for small arrays only: a sparse or refused array must not claim memory.
         let mut out = Vec::with_capacity(length.min(1024) as usize);
-        for i in 0..length {
-            let v = read_index(&value, i)
-                .map_err(|e| Refusal::threw(&format!("{}.{key}[{i}]", self.name), e))?;
-            out.push(expect_string(&v).map_err(|m| format!("{}.{key}[{i}]: {m}", self.name))?);
+        // The JS step takes the plain strings; an item it stops at is judged here, and the
+        // reading goes on after it.
+        while out.len() < length as usize {
+            let start = out.len() as u32;
+            let stop = read_strings(
+                &value,
+                start,
+                length,
+                MAX_STRING_UNITS,
+                JOINED_UNITS,
+                &mut out,
+            )
+            .map_err(threw)?;
+            let at = || format!("{}.{key}[{}]", self.name, out.len());
+            match stop {
+                Stop::End => break,
+                Stop::Threw(e) => return Err(Refusal::threw(&at(), e)),
+                Stop::Item(v) => {
+                    let item = expect_string(&v).map_err(|m| format!("{}: {m}", at()))?;
+                    out.push(item);
+                }
+            }
         }
         Ok(Some(out))
     }
