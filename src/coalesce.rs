@@ -9,6 +9,7 @@
 //! (`isExternalCollaborator` holds the same value) and whose `_links` hold only `self`; and a
 //! failed bulk request rejects every caller of its batch with that request's error.
 
+use crate::bulk::IdSet;
 use crate::error::Error;
 use crate::models::AccountId;
 use crate::{BulkExpand, UserExpand};
@@ -73,7 +74,7 @@ pub struct Batch {
 pub fn batches(calls: &[(&str, &str)]) -> Vec<Batch> {
     let mut keys: Vec<&str> = Vec::new();
     let mut out: Vec<Batch> = Vec::new();
-    let mut seen: Vec<std::collections::HashSet<&str>> = Vec::new();
+    let mut seen: Vec<IdSet<&str>> = Vec::new();
     for (i, (id, key)) in calls.iter().enumerate() {
         let at = match keys.iter().position(|k| k == key) {
             Some(at) => at,

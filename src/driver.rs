@@ -37,10 +37,11 @@
 //! in flight) sits between that step and the transport, and a request it holds back is fed
 //! back as [`Input::Held`]. The driver keeps no client-wide state.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::bulk::{plan_bulk, plan_migration, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN};
+use crate::bulk::{
+    plan_bulk, plan_migration, IdMap, MigrationPlan, MigrationTally, MAX_BULK_URL_LEN,
+};
 use crate::config::{bearer_authorization, ClientConfig, Request};
 use crate::endpoints::{
     BulkEndpoint, GetBulkUserMigrationParams, PagedEndpoint, BULK_LOOKUP_MAX_IDS,
@@ -667,7 +668,7 @@ impl BulkCall {
 #[derive(Debug, Clone)]
 pub struct BulkMerge<'a> {
     /// Where each distinct id stands in the caller's order.
-    position: HashMap<&'a str, usize>,
+    position: IdMap<&'a str, usize>,
     placed: Vec<Option<RecordAt>>,
     limit: usize,
 }

@@ -17,6 +17,7 @@ use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
 use super::error::{to_js_error, Context};
 use super::js::{get, json_parse, set};
 use super::send;
+use crate::bulk::IdSet;
 use crate::cache::{expand_key, CacheConfig, UserCache};
 use crate::coalesce::{batches, bulk_expand, shares, window_for};
 use crate::models::AccountId;
@@ -337,7 +338,7 @@ pub(crate) async fn bulk_lookup(
     let served = inner.sharing.cache.is_some() && params.limit.is_none();
     let mut order: Vec<(String, Option<JsValue>)> = Vec::new();
     let asked = if served {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = IdSet::default();
         let mut missing: Vec<AccountId> = Vec::new();
         for id in params.account_ids() {
             if seen.insert(id.as_str()) {
