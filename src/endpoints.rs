@@ -40,6 +40,8 @@ pub trait BulkEndpoint: Endpoint + Clone {
     fn account_ids(&self) -> &[AccountId];
     /// The same call for other ids.
     fn with_account_ids(&self, ids: Vec<AccountId>) -> Self;
+    /// The ids asked for, moved out of the call.
+    fn into_account_ids(self) -> Vec<AccountId>;
     /// The most records the whole call returns, when the caller set one.
     fn result_limit(&self) -> Option<usize> {
         None
@@ -401,6 +403,9 @@ impl BulkEndpoint for GetBulkUserLookupParams {
             limit: self.limit,
         }
     }
+    fn into_account_ids(self) -> Vec<AccountId> {
+        self.account_ids
+    }
     fn result_limit(&self) -> Option<usize> {
         self.limit.and_then(|l| usize::try_from(l).ok())
     }
@@ -464,6 +469,9 @@ impl BulkEndpoint for GetPrivacyUnsafeUserEmailBulkParams {
     }
     fn with_account_ids(&self, account_ids: Vec<AccountId>) -> Self {
         GetPrivacyUnsafeUserEmailBulkParams { account_ids }
+    }
+    fn into_account_ids(self) -> Vec<AccountId> {
+        self.account_ids
     }
 }
 

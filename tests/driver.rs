@@ -891,6 +891,17 @@ fn a_bulk_call_is_cut_into_requests_of_at_most_200_ids() {
         })
         .collect();
     assert_eq!(counts, [200, 200, 50]);
+    // Each request asks for the next run of ids, in the caller's order.
+    let sent: Vec<String> = (0..3)
+        .flat_map(|i| {
+            let url = &bulk.request(i).unwrap().url;
+            let list = url.split("accountId=").nth(1).unwrap();
+            let list = list.split('&').next().unwrap().to_owned();
+            list.split(',').map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    let asked: Vec<String> = ids(450).into_iter().map(|id| id.0).collect();
+    assert_eq!(sent, asked);
     assert!(bulk.request(3).is_none());
     assert_eq!(bulk.fan_out.workers(), 2);
     assert_eq!(bulk.limit(), 450);
@@ -910,6 +921,15 @@ fn a_bulk_call_is_cut_into_requests_of_at_most_200_ids() {
     )
     .unwrap();
     assert!(single.is_single());
+    assert!(
+        single
+            .request(0)
+            .unwrap()
+            .url
+            .ends_with("?accountId=id-0000,id-0001,id-0002"),
+        "{}",
+        single.request(0).unwrap().url
+    );
     assert_eq!(single.fan_out.workers(), 1);
     // Bad ids are refused before anything is sent.
     let bad = GetBulkUserLookupParams {
