@@ -24,9 +24,11 @@ import { PKG_DIR, assertBuilt } from "./helpers.mjs";
  * levers: no Unicode case tables, a heapsort in the redactor, fewer monomorphised futures, and the wasm
  * build's inliner and unroller settings in .cargo/config.toml), from 151,537 on main after issues 11, 12
  * and 14. A build with RUSTFLAGS set in the environment loses .cargo/config.toml's flags and is ~14 KB
- * larger: past the budget.
+ * larger: past the budget. Raised from 122,792 by branch `ids` (+1,795): the JS step that reads an id array in
+ * one crossing (src/wasm/read.js, +1,347), FxHash for the caller's ids (+231) and a single-request bulk call
+ * moving its ids instead of copying them (+199); together the fixed cost of a 200-id call fell to ~0.6x.
  */
-const FIGURE = 122_792;
+const FIGURE = 124_587;
 /** Growth allowed past FIGURE: about 1.4% (a --no-opt build's extra 1.1 KB fits). */
 const MARGIN = 2_048;
 const FILES = ["web/confluence_users_bg.wasm", "web/confluence_users.js", "index.js"];
