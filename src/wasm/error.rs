@@ -97,15 +97,30 @@ pub(crate) fn redact(config: Option<&ClientConfig>, ctx: &Context<'_>, text: &st
     ctx.tokens.redact(config, text)
 }
 
+/// Whether a new error's stack lists the frames it was made in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Frames {
+    /// A synchronous throw (the constructor): the user's frames are on the stack, keep them.
+    Keep,
+    /// A rejection, made in a promise callback: only wasm frames are on the stack (see
+    /// [`frameless_error`]).
+    Skip,
+}
+
 /// The JS error for `err`. Every string it carries, and every string in the JSON body, passes
 /// through redaction of the config's credentials and the call's tokens.
 pub(crate) fn to_js_error(
     config: Option<&ClientConfig>,
     ctx: &Context<'_>,
     err: &Error,
+    frames: Frames,
 ) -> JsValue {
     let redact = |s: &str| redact(config, ctx, s);
-    let error = frameless_error(&redact(&format!("{}: {err}", ctx.operation)));
+    let message = redact(&format!("{}: {err}", ctx.operation));
+    let error = match frames {
+        Frames::Keep => js_sys::Error::new(&message),
+        Frames::Skip => frameless_error(&message),
+    };
     error.set_name("ConfluenceError");
     set(&error, "kind", &JsValue::from_str(err.kind().as_str()));
     set(&error, "status", &JsValue::from(err.status()));
