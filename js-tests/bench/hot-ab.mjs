@@ -5,6 +5,8 @@
 //   bulk200   the bench's row 3: getBulkUserLookup of 200 users with every expand (personal spaces included,
 //             ~413 KB body), 5 calls a sample, beside JSON.parse of the same body
 //   empty     the same bulk call answered with an empty page: the fixed cost of a call, 20 calls a sample
+//   err404    the bench's row 1c: getUser of an unknown id answered with the fake's 404 body (rejected),
+//             50 calls a sample
 // 60 rounds, medians of the last 50. Far lighter than bash js-tests/bench/run.sh.
 //
 //   node js-tests/bench/hot-ab.mjs PKG_DIR            one build
@@ -33,22 +35,27 @@ const hex = fake.users.filter((u) => /^[0-9a-f]{24}$/.test(u.accountId));
 const ids = hex.filter((u) => u.personalSpace).slice(0, 200).map((u) => u.accountId);
 const EXPAND = ["operations", "details.personal", "details.business", "personalSpace"];
 const headers = { get: (n) => (n.toLowerCase() === "content-type" ? "application/json;charset=UTF-8" : null) };
-const mem = (t) => ({ status: 200, headers, text: async () => t });
+// An id of the right shape that the fake does not know (the bench's row 1c asks the same way).
+const UNKNOWN = "0".repeat(24);
+const mem = (t, status = 200) => ({ status, headers, text: async () => t });
 
 // The bodies the fake really serves, recorded once (through the first build) by a wrapping fetch.
-let bulkBody, userBody;
+let bulkBody, userBody, notFoundBody;
 {
   const { ConfluenceClient } = loadOurs(pkgs[0]).mod;
   const record = async (url, init) => {
     const response = await fetch(url, init);
     const text = await response.text();
-    if (url.includes("/bulk")) bulkBody = text;
+    if (response.status === 404) notFoundBody = text;
+    else if (url.includes("/bulk")) bulkBody = text;
     else userBody = text;
     return { status: response.status, headers, text: async () => text };
   };
   const cap = new ConfluenceClient({ baseUrl: fake.url, auth, fetch: record });
   await cap.getBulkUserLookup({ accountIds: ids, expand: EXPAND });
   await cap.getUser({ accountId: ids[1] });
+  await cap.getUser({ accountId: UNKNOWN }).catch(() => {});
+  if (notFoundBody === undefined) throw new Error(`the fake did not answer 404 for ${UNKNOWN}`);
 }
 const emptyBody = JSON.stringify({ ...JSON.parse(bulkBody), results: [], size: 0 });
 
@@ -59,10 +66,23 @@ function rowsOf(dir) {
   const userC = answering(userBody);
   const bulkC = answering(bulkBody);
   const emptyC = answering(emptyBody);
+  const notFoundC = new ConfluenceClient({ baseUrl: fake.url, auth, fetch: async () => mem(notFoundBody, 404) });
   return {
     getUser: { inner: 50, run: () => userC.getUser({ accountId: ids[1] }) },
     bulk200: { inner: 5, run: () => bulkC.getBulkUserLookup({ accountIds: ids, expand: EXPAND }) },
     empty: { inner: 20, run: () => emptyC.getBulkUserLookup({ accountIds: ids, expand: EXPAND }) },
+    err404: {
+      inner: 50,
+      run: () =>
+        notFoundC.getUser({ accountId: UNKNOWN }).then(
+          () => {
+            throw new Error("err404: getUser of an unknown id resolved");
+          },
+          (e) => {
+            if (e?.status !== 404) throw e;
+          },
+        ),
+    },
   };
 }
 
@@ -94,7 +114,7 @@ if (builds.length === 1) {
   const s = samples[0];
   console.log(
     `${pkgs[0]}: bulk200 ${us(m(s.bulk200))} us (JSON.parse ${us(m(parse))} us, ratio ${(m(s.bulk200) / m(parse)).toFixed(2)}), ` +
-      `getUser from memory ${us(m(s.getUser))} us, empty page ${us(m(s.empty))} us; body ${bulkBody.length} B`,
+      `getUser from memory ${us(m(s.getUser))} us, empty page ${us(m(s.empty))} us, 404 ${us(m(s.err404))} us; body ${bulkBody.length} B`,
   );
 } else {
   const [old, neu] = samples;

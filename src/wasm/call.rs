@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Parsed};
+use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Frames, Parsed};
 use super::gate::Permit;
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
@@ -27,7 +27,9 @@ use crate::driver::{
 use crate::ratelimit::Held;
 use crate::redact::{CallTokens, RecentTokens};
 use crate::schema::Shape;
-use crate::{error_message, BulkEndpoint, Endpoint, Error, GetBulkUserMigrationParams, Request};
+use crate::{
+    error_message, BulkEndpoint, Endpoint, Error, ErrorKind, GetBulkUserMigrationParams, Request,
+};
 
 /// What `onRequest` receives.
 #[derive(tsify::Tsify)]
@@ -218,7 +220,13 @@ pub(crate) struct Inner {
 
 impl Inner {
     fn error(&self, ctx: &Context<'_>, err: &Error) -> JsValue {
-        to_js_error(Some(&self.settings.config), ctx, err)
+        // A refusal (invalidArgument) is mostly thrown before the call's promise exists, with
+        // the user's frames on the stack; every other error is made in a promise callback.
+        let frames = match err.kind() {
+            ErrorKind::InvalidArgument => Frames::Keep,
+            _ => Frames::Skip,
+        };
+        to_js_error(Some(&self.settings.config), ctx, err, frames)
     }
 
     /// The `invalidArgument` error of a call refused before sending, with the exception that

@@ -14,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
-use super::error::{to_js_error, Context};
+use super::error::{to_js_error, Context, Frames};
 use super::js::{get, json_parse, set};
 use super::send;
 use crate::bulk::IdSet;
@@ -316,7 +316,7 @@ fn not_found(inner: &Inner, params: &GetUserParams) -> JsValue {
         tokens: crate::redact::CallTokens::default(),
     };
     let err = crate::coalesce::not_found(params.account_id.as_str());
-    to_js_error(Some(&inner.settings.config), &ctx, &err)
+    to_js_error(Some(&inner.settings.config), &ctx, &err, Frames::Skip)
 }
 
 fn remember_links(inner: &Inner, result: &JsValue) {

@@ -97,15 +97,30 @@ pub(crate) fn redact(config: Option<&ClientConfig>, ctx: &Context<'_>, text: &st
     ctx.tokens.redact(config, text)
 }
 
+/// Whether a new error's stack lists the frames it was made in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Frames {
+    /// A synchronous throw (the constructor): the user's frames are on the stack, keep them.
+    Keep,
+    /// A rejection, made in a promise callback: only wasm frames are on the stack (see
+    /// [`frameless_error`]).
+    Skip,
+}
+
 /// The JS error for `err`. Every string it carries, and every string in the JSON body, passes
 /// through redaction of the config's credentials and the call's tokens.
 pub(crate) fn to_js_error(
     config: Option<&ClientConfig>,
     ctx: &Context<'_>,
     err: &Error,
+    frames: Frames,
 ) -> JsValue {
     let redact = |s: &str| redact(config, ctx, s);
-    let error = js_sys::Error::new(&redact(&format!("{}: {err}", ctx.operation)));
+    let message = redact(&format!("{}: {err}", ctx.operation));
+    let error = match frames {
+        Frames::Keep => js_sys::Error::new(&message),
+        Frames::Skip => frameless_error(&message),
+    };
     error.set_name("ConfluenceError");
     set(&error, "kind", &JsValue::from_str(err.kind().as_str()));
     set(&error, "status", &JsValue::from(err.status()));
@@ -125,6 +140,23 @@ pub(crate) fn to_js_error(
         .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&redact(id)));
     set(&error, "requestId", &request_id);
     error.into()
+}
+
+/// `new Error(message)` without a captured stack trace: V8 walks up to `Error.stackTraceLimit`
+/// frames when an `Error` is made, and here those are the wasm frames of the call (no frame of
+/// the user's code is on the stack in a promise callback), which cost more than the rest of a
+/// failed call's work and tell a user nothing. The limit is 0 only while the `Error` is made.
+/// Where `Error.stackTraceLimit` is not a number (not V8), the `Error` is made as usual.
+fn frameless_error(message: &str) -> js_sys::Error {
+    let ctor = get(&js_sys::global().into(), "Error");
+    let limit = get(&ctor, "stackTraceLimit");
+    if limit.as_f64().is_none() {
+        return js_sys::Error::new(message);
+    }
+    set(&ctor, "stackTraceLimit", &JsValue::from(0));
+    let error = js_sys::Error::new(message);
+    set(&ctor, "stackTraceLimit", &limit);
+    error
 }
 
 /// A `JSON.parse` result as [`JsonView`] reads it.

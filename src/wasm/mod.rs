@@ -44,7 +44,7 @@ export interface MigrationResult extends MigratedUserArray {
 "#;
 use crate::redact::{given_secrets, GivenAuth};
 pub use error::is_confluence_error;
-use error::{attach_cause, to_js_error, Context};
+use error::{attach_cause, to_js_error, Context, Frames};
 use js::{get, promise};
 use options::Settings;
 use web_sys::AbortSignal;
@@ -146,6 +146,7 @@ impl ConfluenceClient {
                 None,
                 &Context::refused("ConfluenceClient"),
                 &Error::invalid(redact(&why.message)),
+                Frames::Keep,
             );
             // The options hold the credentials: what their getters threw is kept only if safe.
             if let Some(cause) = &why.cause {
