@@ -6,7 +6,7 @@
 // takes each item that is a primitive string of at most `maxUnits` UTF-16 units without a lone
 // surrogate, while the items taken hold at most `budget` units in all. Stops at the first item it does
 // not take, or whose read threw (a getter or a Proxy's trap). Returns what it found:
-//   text   the items taken, joined (`encodeText` copies it into wasm memory)
+//   text   the items taken, joined
 //   units  each taken item's length in UTF-16 units
 //   threw  whether reading the item after them threw
 //   value  that item, or what its read threw (`undefined` when every item was taken)
@@ -41,11 +41,4 @@ export function readStrings(array, start, end, maxUnits, budget) {
     units.push(item.length);
   }
   return { text, units, threw: false, value: undefined };
-}
-
-// Writes `found.text` (from `readStrings`) as UTF-8 into `bytes`, a view of wasm memory at least three
-// bytes per UTF-16 unit long, and returns how many bytes it wrote. One native `encodeInto`: the glue's
-// own string copy moves ASCII a byte at a time in JS, four times slower for a 200-id call.
-export function encodeText(found, bytes) {
-  return new TextEncoder().encodeInto(found.text, bytes).written;
 }

@@ -4,7 +4,7 @@
 
 use std::cell::OnceCell;
 
-use super::js::{array_buffer_bytes, call0, call1, call2, get, key, read, resolve, set};
+use super::js::{array_buffer_bytes, call0, call1, call2, get, key, read, resolve, set, utf8};
 use super::params::string_of;
 use js_sys::{Function, JsString, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -48,46 +48,6 @@ pub(crate) enum Body {
     Text(JsString),
     /// From `arrayBuffer()`, for transports without `text()`.
     Bytes(Uint8Array),
-}
-
-#[wasm_bindgen]
-extern "C" {
-    type TextEncoder;
-    #[wasm_bindgen(constructor)]
-    fn new() -> TextEncoder;
-    /// Writes UTF-8 into `dest` (a view of wasm memory) and returns `{ read, written }`.
-    #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(this: &TextEncoder, source: &JsString, dest: &mut [u8]) -> JsValue;
-}
-
-thread_local! {
-    static ENCODER: TextEncoder = TextEncoder::new();
-}
-
-/// `text` as UTF-8, written straight into wasm memory by `TextEncoder.encodeInto`. (Passing a
-/// `JsString` the usual way copies its ASCII prefix one character at a time in JS: 2.5 times
-/// JSON.parse's time for an all-ASCII 423 KB body, against 1.9 times for one with a non-ASCII
-/// character 15 KB in.)
-fn utf8(text: &JsString) -> Vec<u8> {
-    let units = text.length() as usize;
-    // Exact for ASCII; text beyond it is encoded into room for 3 bytes per UTF-16 unit.
-    let mut out = vec![0; units];
-    let (read, written) = ENCODER.with(|encoder| encode_into(encoder, text, &mut out));
-    out.truncate(written);
-    if read < units {
-        let rest = text.slice(read as u32, units as u32);
-        out.resize(written + (units - read) * 3, 0);
-        let (_, more) = ENCODER.with(|encoder| encode_into(encoder, &rest, &mut out[written..]));
-        out.truncate(written + more);
-    }
-    out
-}
-
-/// `encoder.encodeInto(text, dest)` as `(read, written)`.
-fn encode_into(encoder: &TextEncoder, text: &JsString, dest: &mut [u8]) -> (usize, usize) {
-    let result = encoder.encode_into(text, dest);
-    let count = |key| get(&result, key).as_f64().unwrap_or(0.0) as usize;
-    (count("read"), count("written"))
 }
 
 impl Body {
