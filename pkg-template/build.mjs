@@ -88,10 +88,10 @@ function inlineSnippets(dest) {
   const glue = readFileSync(file, "utf8").replace(imports, (_, webNames, webPath, nodeNames, nodePath) => {
     const names = (webNames ?? nodeNames).split(", ");
     const source = readFileSync(join(dest, webPath ?? nodePath), "utf8");
-    const exported = [...source.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
+    const exported = [...source.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
     for (const name of names) if (!exported.includes(name)) fail(`${webPath ?? nodePath}: the glue imports ${name}, which it does not export as a function`);
-    if (/^\s*(import|export)\b(?! function )/m.test(source)) fail(`${webPath ?? nodePath}: a JS step file may hold only \`export function\`s`);
-    return source.replace(/^export function /gm, "function ").trimEnd();
+    if (/^\s*(import|export)\b(?! (?:async )?function )/m.test(source)) fail(`${webPath ?? nodePath}: a JS step file may hold only \`export function\`s`);
+    return source.replace(/^export (async )?function /gm, "$1function ").trimEnd();
   });
   if (/snippets\//.test(glue)) fail(`${file}: a snippet import this script does not recognise is left in the glue`);
   writeFileSync(file, glue);

@@ -297,7 +297,7 @@ impl Inner {
             let pending = resolve(&value).map_err(|e| {
                 TokenFailure::invalid(format!("auth.token rejected: {}", describe(&e)), e)
             })?;
-            let interrupt = Interrupt::new(self.settings.timeout_ms, signal, None, true);
+            let interrupt = Interrupt::new(self.settings.timeout_ms, signal, None);
             let settled = interrupt.race(&pending).await;
             return match (settled, interrupt.fired()) {
                 (_, Some(Fired::Aborted)) => Err(TokenFailure::Aborted),
@@ -528,24 +528,22 @@ impl Inner {
     /// Sends one request, bounded by the timeout and the caller's signal: the one place an
     /// attempt goes out.
     async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
+        let fetch = &self.settings.fetch;
+        if fetch.honours_signal {
+            return match transport::send_in_one(fetch, request, self.settings.timeout_ms, signal)
+                .await
+            {
+                Ok(response) => Attempt::Response(response),
+                Err((_, Some(Fired::Aborted))) => Attempt::Aborted,
+                Err((failure, _)) => Attempt::Failed(failure),
+            };
+        }
         let controller = match AbortController::new() {
             Ok(c) => c,
             Err(e) => return Attempt::Failed(Failure::thrown(e)),
         };
-        let interrupt = Interrupt::new(
-            self.settings.timeout_ms,
-            signal,
-            Some(&controller),
-            !self.settings.fetch.honours_signal,
-        );
-        match transport::send(
-            &self.settings.fetch,
-            request,
-            &controller.signal(),
-            &interrupt,
-        )
-        .await
-        {
+        let interrupt = Interrupt::new(self.settings.timeout_ms, signal, Some(&controller));
+        match transport::send(fetch, request, &controller.signal(), &interrupt).await {
             Ok(response) => Attempt::Response(response),
             Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
             Err(failure) => Attempt::Failed(failure),

@@ -1,8 +1,8 @@
-//! A timer and/or an `AbortSignal` that aborts the attempt's fetch signal when either fires.
-//! For a transport not known to honour that signal, it is also a promise that rejects when it
-//! fires: racing every await of an attempt against it bounds the attempt (timeout) and lets the
-//! caller cancel it, whatever the transport does with `init.signal`; awaiting it alone is an
-//! abortable sleep.
+//! A timer and/or an `AbortSignal` as a promise that rejects when either fires, aborting the
+//! attempt's fetch signal (if given) too: racing every await of an attempt against it bounds the
+//! attempt (timeout) and lets the caller cancel it, whatever a transport does with
+//! `init.signal`; awaiting it alone is an abortable sleep. (An attempt through the global fetch,
+//! which stops when its signal aborts, is bounded by src/wasm/fetch.js instead.)
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -22,9 +22,8 @@ pub(crate) enum Fired {
 }
 
 pub(crate) struct Interrupt {
-    /// Rejects when the interrupt fires; made only for callers that await it (`race`,
-    /// `wait`).
-    promise: Option<Promise>,
+    /// Rejects when the interrupt fires.
+    promise: Promise,
     fired: Rc<Cell<Option<Fired>>>,
     timer: JsValue,
     signal: Option<AbortSignal>,
@@ -50,30 +49,24 @@ fn global_fn(name: &str) -> Option<Function> {
 
 impl Interrupt {
     /// Fires after `timer_ms` (if any) or when `signal` aborts (if given), whichever is first;
-    /// aborts `controller` (the attempt's own fetch signal) when it does. `awaitable`: whether
-    /// `race` or `wait` will be used; without it, only the controller's abort and `fired`
-    /// tell that it fired.
+    /// aborts `controller` (the attempt's own fetch signal) when it does.
     pub(crate) fn new(
         timer_ms: Option<u32>,
         signal: Option<&AbortSignal>,
         controller: Option<&AbortController>,
-        awaitable: bool,
     ) -> Self {
         let fired = Rc::new(Cell::new(None));
         let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
-        let promise = awaitable.then(|| {
-            let slot = Rc::clone(&reject_slot);
-            let promise = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
-            // Marked handled (with the built-in `Boolean` as a handler that never throws): an
-            // interrupt that fires before its attempt awaits it (the caller's signal was already
-            // aborted and the transport then failed at once) must not be reported as an
-            // unhandled rejection.
-            let boolean = get(&js_sys::global(), "Boolean");
-            if let Ok(catch) = get(&promise, "catch").dyn_into::<Function>() {
-                let _ = catch.call1(&promise, &boolean);
-            }
-            promise
-        });
+        let slot = Rc::clone(&reject_slot);
+        let promise = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
+        // Marked handled (with the built-in `Boolean` as a handler that never throws): an
+        // interrupt that fires before its attempt awaits it (the caller's signal was already
+        // aborted and the transport then failed at once) must not be reported as an unhandled
+        // rejection.
+        let boolean = get(&js_sys::global(), "Boolean");
+        if let Ok(catch) = get(&promise, "catch").dyn_into::<Function>() {
+            let _ = catch.call1(&promise, &boolean);
+        }
         let fire = {
             let fired = Rc::clone(&fired);
             let controller = controller.cloned();
@@ -135,18 +128,12 @@ impl Interrupt {
     /// engine: a promise whose `then` was replaced by a throwing getter rejects the race
     /// instead of throwing through this frame.
     pub(crate) async fn race(&self, work: &Promise) -> Result<JsValue, JsValue> {
-        let work = match &self.promise {
-            Some(promise) => Promise::race(&Array::of2(work, promise)),
-            None => Promise::race(&Array::of1(work)),
-        };
-        JsFuture::from(work).await
+        JsFuture::from(Promise::race(&Array::of2(work, &self.promise))).await
     }
 
     /// Waits until the interrupt fires and says why: the abortable sleep.
     pub(crate) async fn wait(&self) -> Fired {
-        if let Some(promise) = &self.promise {
-            let _ = JsFuture::from(promise.clone()).await;
-        }
+        let _ = JsFuture::from(self.promise.clone()).await;
         self.fired().unwrap_or(Fired::Timer)
     }
 }

@@ -216,7 +216,7 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
 /// (not those of a transport without `text()`, of errors or of the cache: not on every call).
 /// With the rate-limit headers ([`HEADER_NAMES`]), [`key`] makes each one's JS string once. A fixed list, not every name seen: a cached string
 /// holds an externref slot for the instance's life, and names from servers and callers are many.
-const HOT_NAMES: [&str; 28] = [
+const HOT_NAMES: [&str; 29] = [
     "accountId",
     "accountIds",
     "expand",
@@ -226,6 +226,7 @@ const HOT_NAMES: [&str; 28] = [
     "usernames",
     "signal",
     "method",
+    "GET",
     "headers",
     "Accept",
     "Authorization",

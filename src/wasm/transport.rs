@@ -1,16 +1,20 @@
 //! Moves a [`Request`] through a JS `fetch` and reads the answer back. Duck-typed through
 //! `Reflect` rather than `web_sys::Response`, so any fetch-like function works: the global
 //! `fetch` in browsers, workers and Node, or a host bridge's function passed as `options.fetch`.
+//! The global fetch stops when its signal aborts, so its attempt runs as one JS promise chain
+//! ([`send_in_one`], src/wasm/fetch.js); a user's fetch is driven step by step ([`send`]), each
+//! step raced against the attempt's interrupt.
 
 use std::cell::OnceCell;
 
 use super::js::{array_buffer_bytes, call0, call1, call2, get, key, read, resolve, set, utf8};
 use super::params::string_of;
-use js_sys::{Function, JsString, Object, Uint8Array};
+use js_sys::{Array, Function, JsString, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, TextDecoder};
 
-use super::interrupt::Interrupt;
+use super::interrupt::{Fired, Interrupt};
 use crate::Request;
 
 /// What came back from one fetch.
@@ -90,8 +94,6 @@ pub(crate) struct Fetch {
 }
 
 /// Awaits `value` (a promise, any thenable, or a plain value) unless `interrupt` fires first.
-/// With a fetch that honours its signal, the interrupt is not awaitable: its abort of that
-/// signal ends the wait.
 async fn settle(value: JsValue, interrupt: &Interrupt) -> Result<JsValue, Failure> {
     let pending = resolve(&value).map_err(Failure::thrown)?;
     interrupt
@@ -121,8 +123,8 @@ fn call_method(target: &JsValue, method: &str) -> Result<Option<JsValue>, Failur
     call0(f, target).map(Some).map_err(Failure::thrown)
 }
 
-/// Sends `request` with `signal` as the fetch's own abort signal, racing each step against
-/// `interrupt`.
+/// Sends `request` through a user's fetch with `signal` as its own abort signal, racing each
+/// step against `interrupt`.
 pub(crate) async fn send(
     fetch: &Fetch,
     request: &Request,
@@ -152,11 +154,8 @@ pub(crate) async fn send(
             "fetch resolved to something that is not a response",
         ));
     }
-    let status = read(&response, "status")
-        .map_err(Failure::thrown)?
-        .as_f64()
-        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
-        .ok_or_else(|| network("the fetch response has no valid status"))? as u16;
+    let status = valid_status(&read(&response, "status").map_err(Failure::thrown)?)
+        .ok_or_else(|| network("the fetch response has no valid status"))?;
     let headers = read(&response, "headers").map_err(Failure::thrown)?;
     // `get` read once for the seven headers every response needs.
     let getter = read(&headers, "get").map_err(Failure::thrown)?;
@@ -196,6 +195,122 @@ pub(crate) async fn send(
         rate_limit,
         body,
     })
+}
+
+#[wasm_bindgen(module = "/src/wasm/fetch.js")]
+extern "C" {
+    /// One attempt as one promise chain (src/wasm/fetch.js describes what it resolves to). No
+    /// `catch`: an async function never throws, and its promise never rejects.
+    #[wasm_bindgen(js_name = fetchAttempt)]
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_attempt(
+        fetch: &Function,
+        this: &JsValue,
+        url: &str,
+        method: &JsValue,
+        headers: &Object,
+        timeout_ms: Option<u32>,
+        signal: Option<&AbortSignal>,
+        names: &Array,
+    ) -> Promise;
+}
+
+thread_local! {
+    /// The header names every response is read for: `content-type`, then the rate-limit ones.
+    static READ_HEADERS: Array = {
+        let names = Array::of1(&key("content-type"));
+        for name in crate::ratelimit::HEADER_NAMES {
+            names.push(&key(name));
+        }
+        names
+    };
+}
+
+/// Sends `request` through `fetch`, which honours its signal, bounded by `timeout_ms` and the
+/// caller's `signal`, in one JS step: fetch, status, headers and body without crossing back
+/// between them (each `await` from Rust costs a closure and a promise). `Err` says what fired
+/// when an abort ended the attempt; the checks of what the step read are made here, as
+/// [`send`] makes them.
+pub(crate) async fn send_in_one(
+    fetch: &Fetch,
+    request: &Request,
+    timeout_ms: Option<u32>,
+    signal: Option<&AbortSignal>,
+) -> Result<RawResponse, (Failure, Option<Fired>)> {
+    let headers = Object::new();
+    for (name, value) in &request.headers {
+        set(&headers, name, &JsValue::from_str(value));
+    }
+    let pending = READ_HEADERS.with(|names| {
+        fetch_attempt(
+            &fetch.function,
+            &fetch.this,
+            &request.url,
+            &key(request.method),
+            &headers,
+            timeout_ms,
+            signal,
+            names,
+        )
+    });
+    let outcome: Array = match JsFuture::from(pending).await {
+        Ok(outcome) => outcome.unchecked_into(),
+        Err(e) => return Err((Failure::thrown(e), None)),
+    };
+    let fired = match outcome.get(1).as_f64().unwrap_or(0.0) as u8 {
+        1 => Some(Fired::Timer),
+        2 => Some(Fired::Aborted),
+        _ => None,
+    };
+    let network = |m: &str| Err((Failure::Network(m.to_owned(), None), fired));
+    match outcome.get(0).as_f64().unwrap_or(1.0) as u8 {
+        0 => {}
+        // Thrown after an abort: the abort is why.
+        1 if fired.is_some() => return Err((Failure::Interrupted, fired)),
+        1 => return Err((Failure::thrown(outcome.get(2)), None)),
+        2 => return network("fetch resolved to something that is not a response"),
+        3 => return network("the fetch response has neither text() nor arrayBuffer()"),
+        _ => return network("the fetch response's text() did not give a string"),
+    }
+    let Some(status) = valid_status(&outcome.get(2)) else {
+        return network("the fetch response has no valid status");
+    };
+    let values: Array = outcome.get(3).unchecked_into();
+    let value = |i: u32| string_of(&values.get(i)).and_then(Result::ok);
+    let mut rate_limit = Vec::new();
+    for (i, name) in (1..).zip(crate::ratelimit::HEADER_NAMES) {
+        if let Some(value) = value(i) {
+            rate_limit.push((name, value));
+        }
+    }
+    let body = outcome.get(5);
+    let body = if outcome.get(6).is_truthy() {
+        Body::Text(body.unchecked_into())
+    } else {
+        match array_buffer_bytes(&body) {
+            Some(bytes) => Body::Bytes(bytes),
+            None => {
+                return network("the fetch response's arrayBuffer() did not give an ArrayBuffer")
+            }
+        }
+    };
+    Ok(RawResponse {
+        status,
+        content_type: value(0),
+        headers: outcome.get(4),
+        retry_after: OnceCell::new(),
+        request_id: OnceCell::new(),
+        rate_limit,
+        body,
+    })
+}
+
+/// A response's `status` when it is an HTTP status code.
+fn valid_status(status: &JsValue) -> Option<u16> {
+    status
+        .as_f64()
+        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+        .map(|s| s as u16)
 }
 
 /// `headers.get(name)`, tolerating transports that expose no headers (Forge's bridge strips
