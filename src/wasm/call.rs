@@ -10,7 +10,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortSignal;
 
 use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Frames, Parsed};
 use super::gate::Permit;
@@ -297,7 +297,7 @@ impl Inner {
             let pending = resolve(&value).map_err(|e| {
                 TokenFailure::invalid(format!("auth.token rejected: {}", describe(&e)), e)
             })?;
-            let interrupt = Interrupt::new(self.settings.timeout_ms, signal, None);
+            let interrupt = Interrupt::new(self.settings.timeout_ms, signal);
             let settled = interrupt.race(&pending).await;
             return match (settled, interrupt.fired()) {
                 (_, Some(Fired::Aborted)) => Err(TokenFailure::Aborted),
@@ -529,24 +529,10 @@ impl Inner {
     /// attempt goes out.
     async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
         let fetch = &self.settings.fetch;
-        if fetch.honours_signal {
-            return match transport::send_in_one(fetch, request, self.settings.timeout_ms, signal)
-                .await
-            {
-                Ok(response) => Attempt::Response(response),
-                Err((_, Some(Fired::Aborted))) => Attempt::Aborted,
-                Err((failure, _)) => Attempt::Failed(failure),
-            };
-        }
-        let controller = match AbortController::new() {
-            Ok(c) => c,
-            Err(e) => return Attempt::Failed(Failure::thrown(e)),
-        };
-        let interrupt = Interrupt::new(self.settings.timeout_ms, signal, Some(&controller));
-        match transport::send(fetch, request, &controller.signal(), &interrupt).await {
+        match transport::send(fetch, request, self.settings.timeout_ms, signal).await {
             Ok(response) => Attempt::Response(response),
-            Err(_) if interrupt.fired() == Some(Fired::Aborted) => Attempt::Aborted,
-            Err(failure) => Attempt::Failed(failure),
+            Err((_, Some(Fired::Aborted))) => Attempt::Aborted,
+            Err((failure, _)) => Attempt::Failed(failure),
         }
     }
 

@@ -130,7 +130,7 @@ impl Gate {
                 Admission::Held(pause) => return Err(Held::TooLong(pause)),
                 Admission::Sleep(until) => {
                     let ms = until.saturating_sub(now).min(MAX_TIMER_MS);
-                    let interrupt = Interrupt::new(Some(ms as u32), signal, None);
+                    let interrupt = Interrupt::new(Some(ms as u32), signal);
                     let fired = interrupt.wait().await;
                     if fired == Fired::Timer {
                         if let Some(waiter) = place.waiter.as_mut() {
@@ -145,7 +145,7 @@ impl Gate {
                     let woken = Promise::new(&mut |resolve, _| {
                         wakers.borrow_mut().insert(id, resolve);
                     });
-                    let interrupt = Interrupt::new(None, signal, None);
+                    let interrupt = Interrupt::new(None, signal);
                     let _ = interrupt.race(&woken).await;
                     interrupt.fired().unwrap_or(Fired::Timer)
                 }

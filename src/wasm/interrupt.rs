@@ -1,8 +1,7 @@
-//! A timer and/or an `AbortSignal` as a promise that rejects when either fires, aborting the
-//! attempt's fetch signal (if given) too: racing every await of an attempt against it bounds the
-//! attempt (timeout) and lets the caller cancel it, whatever a transport does with
-//! `init.signal`; awaiting it alone is an abortable sleep. (An attempt through the global fetch,
-//! which stops when its signal aborts, is bounded by src/wasm/fetch.js instead.)
+//! A timer and/or an `AbortSignal` as a promise that rejects when either fires: racing a token
+//! function's promise or a gate's wake-up against it bounds it (timeout) and lets the caller
+//! cancel it; awaiting it alone is an abortable sleep. (An attempt is bounded by its own step,
+//! src/wasm/fetch.js.)
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,7 +9,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortSignal;
 
 use super::js::{get, key, read};
 
@@ -48,13 +47,8 @@ fn global_fn(name: &str) -> Option<Function> {
 }
 
 impl Interrupt {
-    /// Fires after `timer_ms` (if any) or when `signal` aborts (if given), whichever is first;
-    /// aborts `controller` (the attempt's own fetch signal) when it does.
-    pub(crate) fn new(
-        timer_ms: Option<u32>,
-        signal: Option<&AbortSignal>,
-        controller: Option<&AbortController>,
-    ) -> Self {
+    /// Fires after `timer_ms` (if any) or when `signal` aborts (if given), whichever is first.
+    pub(crate) fn new(timer_ms: Option<u32>, signal: Option<&AbortSignal>) -> Self {
         let fired = Rc::new(Cell::new(None));
         let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
         let slot = Rc::clone(&reject_slot);
@@ -69,7 +63,6 @@ impl Interrupt {
         }
         let fire = {
             let fired = Rc::clone(&fired);
-            let controller = controller.cloned();
             move |why: Fired| {
                 if fired.get().is_some() {
                     return;
@@ -77,9 +70,6 @@ impl Interrupt {
                 fired.set(Some(why));
                 if let Some(reject) = reject_slot.take() {
                     let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("interrupted"));
-                }
-                if let Some(controller) = &controller {
-                    controller.abort();
                 }
             }
         };

@@ -59,9 +59,6 @@ extern "C" {
     fn call_0(this: &Callable, context: &JsValue) -> Result<Any, JsValue>;
     #[wasm_bindgen(method, js_name = call, catch)]
     fn call_1(this: &Callable, context: &JsValue, a: &JsValue) -> Result<Any, JsValue>;
-    #[wasm_bindgen(method, js_name = call, catch)]
-    fn call_2(this: &Callable, context: &JsValue, a: &JsValue, b: &JsValue)
-        -> Result<Any, JsValue>;
 
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
@@ -193,16 +190,6 @@ pub(crate) fn call0(f: &Function, this: &JsValue) -> Result<JsValue, JsValue> {
 /// `f.call(this, a)`: `Err` is what `f` threw.
 pub(crate) fn call1(f: &Function, this: &JsValue, a: &JsValue) -> Result<JsValue, JsValue> {
     f.unchecked_ref::<Callable>().call_1(this, a).map(value)
-}
-
-/// `f.call(this, a, b)`: `Err` is what `f` threw.
-pub(crate) fn call2(
-    f: &Function,
-    this: &JsValue,
-    a: &JsValue,
-    b: &JsValue,
-) -> Result<JsValue, JsValue> {
-    f.unchecked_ref::<Callable>().call_2(this, a, b).map(value)
 }
 
 /// `JSON.parse` on the JS string itself (`js_sys::JSON::parse` takes a `&str`, which would copy

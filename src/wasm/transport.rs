@@ -1,20 +1,19 @@
 //! Moves a [`Request`] through a JS `fetch` and reads the answer back. Duck-typed through
 //! `Reflect` rather than `web_sys::Response`, so any fetch-like function works: the global
 //! `fetch` in browsers, workers and Node, or a host bridge's function passed as `options.fetch`.
-//! The global fetch stops when its signal aborts, so its attempt runs as one JS promise chain
-//! ([`send_in_one`], src/wasm/fetch.js); a user's fetch is driven step by step ([`send`]), each
-//! step raced against the attempt's interrupt.
+//! An attempt is one JS promise chain ([`send`], src/wasm/fetch.js) that reports what it read;
+//! what that means is judged here.
 
 use std::cell::OnceCell;
 
-use super::js::{array_buffer_bytes, call0, call1, call2, get, key, read, resolve, set, utf8};
+use super::js::{array_buffer_bytes, call1, get, key, read, set, utf8};
 use super::params::string_of;
 use js_sys::{Array, Function, JsString, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, TextDecoder};
 
-use super::interrupt::{Fired, Interrupt};
+use super::interrupt::Fired;
 use crate::Request;
 
 /// What came back from one fetch.
@@ -93,108 +92,11 @@ pub(crate) struct Fetch {
     pub honours_signal: bool,
 }
 
-/// Awaits `value` (a promise, any thenable, or a plain value) unless `interrupt` fires first.
-async fn settle(value: JsValue, interrupt: &Interrupt) -> Result<JsValue, Failure> {
-    let pending = resolve(&value).map_err(Failure::thrown)?;
-    interrupt
-        .race(&pending)
-        .await
-        .map_err(|e| match interrupt.fired() {
-            Some(_) => Failure::Interrupted,
-            None => Failure::thrown(e),
-        })
-}
-
 impl Failure {
     /// The transport threw or rejected with `e`.
     pub(crate) fn thrown(e: JsValue) -> Failure {
         Failure::Network(describe(&e), Some(e))
     }
-}
-
-/// Calls `method` of `target` (a user's response object) with no arguments; `Ok(None)` when
-/// it has no such method.
-fn call_method(target: &JsValue, method: &str) -> Result<Option<JsValue>, Failure> {
-    let f = read(target, method).map_err(Failure::thrown)?;
-    if !f.is_function() {
-        return Ok(None);
-    }
-    let f: &Function = f.unchecked_ref();
-    call0(f, target).map(Some).map_err(Failure::thrown)
-}
-
-/// Sends `request` through a user's fetch with `signal` as its own abort signal, racing each
-/// step against `interrupt`.
-pub(crate) async fn send(
-    fetch: &Fetch,
-    request: &Request,
-    signal: &AbortSignal,
-    interrupt: &Interrupt,
-) -> Result<RawResponse, Failure> {
-    let network = |m: &str| Failure::Network(m.to_owned(), None);
-    let init = Object::new();
-    set(&init, "method", &JsValue::from_str(request.method));
-    let headers = Object::new();
-    for (name, value) in &request.headers {
-        set(&headers, name, &JsValue::from_str(value));
-    }
-    set(&init, "headers", &headers);
-    set(&init, "signal", signal);
-
-    let pending = call2(
-        &fetch.function,
-        &fetch.this,
-        &JsValue::from_str(&request.url),
-        &init,
-    )
-    .map_err(Failure::thrown)?;
-    let response = settle(pending, interrupt).await?;
-    if !response.is_object() {
-        return Err(network(
-            "fetch resolved to something that is not a response",
-        ));
-    }
-    let status = valid_status(&read(&response, "status").map_err(Failure::thrown)?)
-        .ok_or_else(|| network("the fetch response has no valid status"))?;
-    let headers = read(&response, "headers").map_err(Failure::thrown)?;
-    // `get` read once for the seven headers every response needs.
-    let getter = read(&headers, "get").map_err(Failure::thrown)?;
-    let content_type = header_with(&getter, &headers, "content-type").map_err(Failure::thrown)?;
-    // Read for every response: the client-wide rate-limit gate needs them, not only a hook.
-    let mut rate_limit = Vec::new();
-    for name in crate::ratelimit::HEADER_NAMES {
-        if let Some(value) = header_with(&getter, &headers, name).map_err(Failure::thrown)? {
-            rate_limit.push((name, value));
-        }
-    }
-    // Text when the transport offers it. Bytes would skip one copy, but the text that JSON.parse
-    // needs then comes from `TextDecoder`: measured side by side in Node 20, a 200-user
-    // getBulkUserLookup took 1.27 times a raw fetch that way and 1.17 times with `text()`.
-    let body = if let Some(pending) = call_method(&response, "text")? {
-        Body::Text(
-            settle(pending, interrupt)
-                .await?
-                .dyn_into::<JsString>()
-                .map_err(|_| network("the fetch response's text() did not give a string"))?,
-        )
-    } else {
-        // Transports that only offer bytes (arrayBuffer) are read as UTF-8.
-        let pending = call_method(&response, "arrayBuffer")?
-            .ok_or_else(|| network("the fetch response has neither text() nor arrayBuffer()"))?;
-        let buffer = settle(pending, interrupt).await?;
-        Body::Bytes(array_buffer_bytes(&buffer).ok_or_else(|| {
-            network("the fetch response's arrayBuffer() did not give an ArrayBuffer")
-        })?)
-    };
-    Ok(RawResponse {
-        status,
-        content_type,
-        headers,
-        retry_after: OnceCell::new(),
-        request_id: OnceCell::new(),
-        rate_limit,
-        body,
-    })
 }
 
 #[wasm_bindgen(module = "/src/wasm/fetch.js")]
@@ -212,6 +114,7 @@ extern "C" {
         timeout_ms: Option<u32>,
         signal: Option<&AbortSignal>,
         names: &Array,
+        race: bool,
     ) -> Promise;
 }
 
@@ -226,12 +129,10 @@ thread_local! {
     };
 }
 
-/// Sends `request` through `fetch`, which honours its signal, bounded by `timeout_ms` and the
-/// caller's `signal`, in one JS step: fetch, status, headers and body without crossing back
-/// between them (each `await` from Rust costs a closure and a promise). `Err` says what fired
-/// when an abort ended the attempt; the checks of what the step read are made here, as
-/// [`send`] makes them.
-pub(crate) async fn send_in_one(
+/// Sends `request` through `fetch`, bounded by `timeout_ms` and the caller's `signal`, in one JS
+/// step: fetch, status, headers and body without crossing back between them (each `await` from
+/// Rust costs a closure and a promise). `Err` says what fired when an abort ended the attempt.
+pub(crate) async fn send(
     fetch: &Fetch,
     request: &Request,
     timeout_ms: Option<u32>,
@@ -251,6 +152,7 @@ pub(crate) async fn send_in_one(
             timeout_ms,
             signal,
             names,
+            !fetch.honours_signal,
         )
     });
     let outcome: Array = match JsFuture::from(pending).await {
@@ -270,11 +172,11 @@ pub(crate) async fn send_in_one(
         1 => return Err((Failure::thrown(outcome.get(2)), None)),
         2 => return network("fetch resolved to something that is not a response"),
         3 => return network("the fetch response has neither text() nor arrayBuffer()"),
-        _ => return network("the fetch response's text() did not give a string"),
+        4 => return network("the fetch response's text() did not give a string"),
+        _ => return network("the fetch response has no valid status"),
     }
-    let Some(status) = valid_status(&outcome.get(2)) else {
-        return network("the fetch response has no valid status");
-    };
+    // An integer from 100 to 599 (the step checked).
+    let status = outcome.get(2).as_f64().unwrap_or(0.0) as u16;
     let values: Array = outcome.get(3).unchecked_into();
     let value = |i: u32| string_of(&values.get(i)).and_then(Result::ok);
     let mut rate_limit = Vec::new();
@@ -305,22 +207,10 @@ pub(crate) async fn send_in_one(
     })
 }
 
-/// A response's `status` when it is an HTTP status code.
-fn valid_status(status: &JsValue) -> Option<u16> {
-    status
-        .as_f64()
-        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
-        .map(|s| s as u16)
-}
-
 /// `headers.get(name)`, tolerating transports that expose no headers (Forge's bridge strips
 /// some); `Err` is what the headers object threw.
 fn header(headers: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    header_with(&read(headers, "get")?, headers, name)
-}
-
-/// `getter.call(headers, name)` of a `headers.get` already read.
-fn header_with(getter: &JsValue, headers: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    let getter = read(headers, "get")?;
     if !getter.is_function() {
         return Ok(None);
     }
