@@ -198,12 +198,13 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
     parse(text).map(value)
 }
 
-/// The names every call reads or sets: its params' fields, the request's init and headers, the
-/// response and its headers, `encodeInto`'s result, the timer functions and a bulk page's fields
-/// (not those of a transport without `text()`, of errors or of the cache: not on every call).
-/// With the rate-limit headers ([`HEADER_NAMES`]), [`key`] makes each one's JS string once. A fixed list, not every name seen: a cached string
-/// holds an externref slot for the instance's life, and names from servers and callers are many.
-const HOT_NAMES: [&str; 29] = [
+/// The names every call reads or sets: its params' fields, the request's method and headers,
+/// `encodeInto`'s result and a bulk page's fields (not those of errors, hooks, the cache, token
+/// functions or waits: not on every call; the attempt step, src/wasm/fetch.js, reads the
+/// response in JS). With the rate-limit headers ([`HEADER_NAMES`]), [`key`] makes each one's JS
+/// string once. A fixed list, not every name seen: a cached string holds an externref slot for
+/// the instance's life, and names from servers and callers are many.
+const HOT_NAMES: [&str; 20] = [
     "accountId",
     "accountIds",
     "expand",
@@ -212,22 +213,13 @@ const HOT_NAMES: [&str; 29] = [
     "keys",
     "usernames",
     "signal",
-    "method",
     "GET",
-    "headers",
     "Accept",
     "Authorization",
-    "status",
-    "get",
-    "text",
     "content-type",
     "read",
     "written",
     "aborted",
-    "catch",
-    "Boolean",
-    "setTimeout",
-    "clearTimeout",
     "results",
     "size",
     "_links",
