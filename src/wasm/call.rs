@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::error::{attach_cause, redact, redacted_copy, to_js_error, Context, Frames, Parsed};
+use super::error::{attach_cause, redact, redacted_body, to_js_error, Context, Frames, Parsed};
 use super::gate::Permit;
 use super::interrupt::{signal_aborted, Fired, Interrupt};
 use super::js::{call0, call1, get, json_parse, promise, read, resolve, set};
@@ -634,7 +634,7 @@ impl Inner {
             .text()
             .and_then(|text| json_parse(&text))
             .ok()
-            .and_then(|value| redacted_copy(&value, &redact, 0));
+            .and_then(|value| redacted_body(value, &redact));
         let message = error_message(
             parsed.clone().map(Parsed),
             response.content_type.as_deref(),

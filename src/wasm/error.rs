@@ -1,6 +1,6 @@
 //! Building the JS `ConfluenceError` from a core [`Error`].
 
-use super::js::{get, set};
+use super::js::{body_strings, get, set};
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
@@ -184,10 +184,24 @@ impl JsonView for Parsed {
 /// core applies): a deeper one is read as text.
 const MAX_BODY_DEPTH: usize = 128;
 
+/// `value`, a `JSON.parse` result, when `redact` changes none of its strings (keys included) and
+/// it nests no deeper than [`MAX_BODY_DEPTH`]; otherwise its [`redacted_copy`]. The strings are
+/// listed in one crossing and each is redacted on its own, as the copy would: an error body
+/// without a credential (nearly all) is not copied value by value through wasm.
+pub(crate) fn redacted_body(value: JsValue, redact: &dyn Fn(&str) -> String) -> Option<JsValue> {
+    let mut strings = Vec::new();
+    if body_strings(&value, MAX_BODY_DEPTH as u32, &mut strings)
+        && strings.iter().all(|s| redact(s) == *s)
+    {
+        return Some(value);
+    }
+    redacted_copy(&value, redact, 0)
+}
+
 /// A copy of a `JSON.parse` result with `redact` applied to every string, keys included
 /// (value by value: a proxy that escapes `/` or `=` in its JSON would hide a credential from a
 /// search of the raw text). `None` when it nests deeper than [`MAX_BODY_DEPTH`].
-pub(crate) fn redacted_copy(
+fn redacted_copy(
     value: &JsValue,
     redact: &dyn Fn(&str) -> String,
     depth: usize,

@@ -92,6 +92,9 @@ extern "C" {
         max_units: u32,
         budget: u32,
     ) -> Result<Option<Found>, JsValue>;
+    /// Lists the strings of a `JSON.parse` result; what it returns has `text` and `units` only.
+    #[wasm_bindgen(js_name = bodyStrings, catch)]
+    fn body_strings_step(value: &JsValue, max_depth: u32) -> Result<Option<Found>, JsValue>;
     #[wasm_bindgen(method, getter)]
     fn text(this: &Found) -> JsString;
     #[wasm_bindgen(method, getter)]
@@ -180,6 +183,20 @@ fn encode_into(encoder: &TextEncoder, text: &JsString, dest: &mut [u8]) -> (usiz
     let result = encoder.encode_into(text, dest);
     let count = |key| get(&result, key).as_f64().unwrap_or(0.0) as usize;
     (count("read"), count("written"))
+}
+
+/// Every string of `value`, a `JSON.parse` result (each object's keys, each string value), into
+/// `out`, in one crossing (src/wasm/read.js); `false` when it nests deeper than `max_depth`
+/// objects and arrays.
+pub(crate) fn body_strings(value: &JsValue, max_depth: u32, out: &mut Vec<String>) -> bool {
+    let Ok(Some(found)) = body_strings_step(value, max_depth) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(utf8(&found.text())) else {
+        return false;
+    };
+    split_joined(&text, &found.units(), out);
+    true
 }
 
 /// `f.call(this)`: `Err` is what `f` threw.

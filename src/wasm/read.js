@@ -42,3 +42,33 @@ export function readStrings(array, start, end, maxUnits, budget) {
   }
   return { text, units, threw: false, value: undefined };
 }
+
+// Lists every string of `value`, a `JSON.parse` result: each object's keys and each string value, in
+// the order `Object.keys` and the array indexes give, no deeper than `maxDepth` objects and arrays.
+// Returns { text, units } as `readStrings` does (the strings joined, and each one's length in UTF-16
+// units), or undefined when `value` nests deeper.
+export function bodyStrings(value, maxDepth) {
+  const units = [];
+  let text = "";
+  const walk = (v, depth) => {
+    if (typeof v === "string") {
+      text += v;
+      units[units.length] = v.length;
+      return true;
+    }
+    if (v === null || typeof v !== "object") return true;
+    if (depth >= maxDepth) return false;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (!walk(v[i], depth + 1)) return false;
+      return true;
+    }
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      text += keys[i];
+      units[units.length] = keys[i].length;
+      if (!walk(v[keys[i]], depth + 1)) return false;
+    }
+    return true;
+  };
+  return walk(value, 0) ? { text, units } : undefined;
+}
