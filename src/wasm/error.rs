@@ -102,8 +102,8 @@ pub(crate) fn redact(config: Option<&ClientConfig>, ctx: &Context<'_>, text: &st
 pub(crate) enum Frames {
     /// A synchronous throw (the constructor): the user's frames are on the stack, keep them.
     Keep,
-    /// A rejection, made in a promise callback: only wasm frames are on the stack (see
-    /// [`frameless_error`]).
+    /// A rejection, made in a promise callback: only wasm frames are on the stack, so none is
+    /// captured (src/wasm/error.js).
     Skip,
 }
 
@@ -117,46 +117,38 @@ pub(crate) fn to_js_error(
 ) -> JsValue {
     let redact = |s: &str| redact(config, ctx, s);
     let message = redact(&format!("{}: {err}", ctx.operation));
-    let error = match frames {
-        Frames::Keep => js_sys::Error::new(&message),
-        Frames::Skip => frameless_error(&message),
-    };
-    error.set_name("ConfluenceError");
-    set(&error, "kind", &JsValue::from_str(err.kind().as_str()));
-    set(&error, "status", &JsValue::from(err.status()));
-    set(&error, "operation", &JsValue::from_str(ctx.operation));
-    set(&error, "method", &JsValue::from_str(ctx.method));
-    set(&error, "url", &JsValue::from_str(&redact(ctx.url)));
-    // An http error's parsed body is set by the caller (see `redacted_copy`): the wasm skin
-    // parses bodies with JSON.parse, so `Error::Http` carries none here.
-    set(&error, "body", &JsValue::UNDEFINED);
-    set(&error, "attempts", &JsValue::from(ctx.attempts));
-    let retry_after = ctx
-        .retry_after_ms
-        .map_or(JsValue::UNDEFINED, |ms| JsValue::from(ms as f64));
-    set(&error, "retryAfterMs", &retry_after);
-    let request_id = ctx
-        .request_id
-        .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&redact(id)));
-    set(&error, "requestId", &request_id);
-    error.into()
+    let request_id = ctx.request_id.map(&redact);
+    make_error(
+        &message,
+        frames == Frames::Skip,
+        err.kind().as_str(),
+        err.status(),
+        ctx.operation,
+        ctx.method,
+        &redact(ctx.url),
+        ctx.attempts,
+        ctx.retry_after_ms.map(|ms| ms as f64),
+        request_id.as_deref(),
+    )
 }
 
-/// `new Error(message)` without a captured stack trace: V8 walks up to `Error.stackTraceLimit`
-/// frames when an `Error` is made, and here those are the wasm frames of the call (no frame of
-/// the user's code is on the stack in a promise callback), which cost more than the rest of a
-/// failed call's work and tell a user nothing. The limit is 0 only while the `Error` is made.
-/// Where `Error.stackTraceLimit` is not a number (not V8), the `Error` is made as usual.
-fn frameless_error(message: &str) -> js_sys::Error {
-    let ctor = get(&js_sys::global().into(), "Error");
-    let limit = get(&ctor, "stackTraceLimit");
-    if limit.as_f64().is_none() {
-        return js_sys::Error::new(message);
-    }
-    set(&ctor, "stackTraceLimit", &JsValue::from(0));
-    let error = js_sys::Error::new(message);
-    set(&ctor, "stackTraceLimit", &limit);
-    error
+#[wasm_bindgen(module = "/src/wasm/error.js")]
+extern "C" {
+    /// A ConfluenceError with its fields (src/wasm/error.js). No `catch`: it runs no user code.
+    #[wasm_bindgen(js_name = makeError)]
+    #[allow(clippy::too_many_arguments)]
+    fn make_error(
+        message: &str,
+        frameless: bool,
+        kind: &str,
+        status: u16,
+        operation: &str,
+        method: &str,
+        url: &str,
+        attempts: u32,
+        retry_after_ms: Option<f64>,
+        request_id: Option<&str>,
+    ) -> JsValue;
 }
 
 /// A `JSON.parse` result as [`JsonView`] reads it.
