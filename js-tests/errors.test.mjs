@@ -373,6 +373,27 @@ for (const system of ["esm", "cjs"]) {
       await assertStillServes(client);
     });
 
+    test("the body as Confluence sent it: an own __proto__ key kept, a credential in a key or a value redacted, one nested past 128 levels left out", async () => {
+      const json = { "Content-Type": "application/json" };
+      const plain = '{"statusCode":400,"__proto__":{"polluted":true},"message":"bad","data":{"errors":[{"message":{"key":"k","args":[1,null,"a\\u00e9"]}}]}}';
+      fake.enqueue({ status: 400, headers: json, body: plain });
+      const { e: parsed } = await oneRequest(() => expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 400 }));
+      assert.ok(Object.hasOwn(parsed.body, "__proto__") && parsed.body.polluted === undefined, "__proto__ is an own key, not the prototype");
+      assert.equal(JSON.stringify(parsed.body), JSON.stringify(JSON.parse(plain)));
+
+      const token = CREDENTIALS.apiToken;
+      fake.enqueue({ status: 400, headers: json, body: JSON.stringify({ statusCode: 400, message: "bad", data: { [token]: [`saw ${token}`] } }) });
+      const { e: echoed } = await oneRequest(() => expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 400 }));
+      const text = JSON.stringify(echoed.body);
+      assert.ok(!text.includes(token) && text.includes("[REDACTED]"), text);
+      assert.equal(echoed.body.message, "bad");
+
+      fake.enqueue({ status: 400, headers: json, body: `{"message":"deep","data":${"[".repeat(200)}${"]".repeat(200)}}` });
+      const { e: deep } = await oneRequest(() => expectConfluenceError(client.getCurrentUser(), { kind: "http", status: 400 }));
+      assert.equal(deep.body, undefined);
+      await assertStillServes(client);
+    });
+
     test("500 with a text/plain body: the text is the message, body is undefined", async () => {
       fake.enqueue({ status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" }, body: "Internal error:\n   the database is\tdown\n" });
       const { e } = await oneRequest(() => expectConfluenceError(client.getUser({ accountId: SPECIAL.currentUser }), {
