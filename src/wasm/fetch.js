@@ -5,18 +5,20 @@
 // Calls `fetch.call(thisArg, url, { method, headers, signal })`, where `signal` is a new controller's,
 // aborted after `timeoutMs` (when not undefined) or when the caller's `signal` aborts (when given; an
 // object whose `aborted` read throws counts as aborted). Then reads the response's `status`, its
-// `headers.get(name)` for each of `names`, and its body by `text()` or, without one, `arrayBuffer()`.
-// With `race` (a user's fetch, not trusted to stop when its signal aborts), what fetch and the body
-// method return is raced against that abort; without it (the global fetch, which stops) it is awaited.
-// The timer and the listener are gone when the promise settles. It never rejects; it resolves to
-//   [0, fired, status, values, headers, body, isText]  a response (`values` in the order of `names`)
-//   [1, fired, thrown]   fetch, a read or a body method threw or rejected with `thrown`, or the abort
-//                        won a race (`fired` then says why)
-//   [2, fired]           fetch resolved to something that is not an object
-//   [3, fired]           the response has neither `text()` nor `arrayBuffer()`
-//   [4, fired]           `text()` gave something that is not a string
-//   [5, fired]           the response's `status` is not an integer from 100 to 599
-// where `fired` is 0, or what aborted the controller first: 1 the timer, 2 the caller's signal.
+// `headers.get` of `content-type` and of each of `names`, and its body by `text()` or, without one,
+// `arrayBuffer()`. With `race` (a user's fetch, not trusted to stop when its signal aborts), what fetch
+// and the body method return is raced against that abort; without it (the global fetch, which stops) it
+// is awaited. The timer and the listener are gone when the promise settles. It never rejects; it
+// resolves to `[code, ...]`, where `code` is `kind + 8 * fired (+ 64 for a body from text())`:
+//   kind 0: [code, status, contentType, found, headers, body]  a response; `found` is undefined when
+//                        no header of `names` is present, else their values in the order of `names`
+//   kind 1: [code, thrown]  fetch, a read or a body method threw or rejected with `thrown`, or the
+//                        abort won a race (`fired` then says why)
+//   kind 2: fetch resolved to something that is not an object
+//   kind 3: the response has neither `text()` nor `arrayBuffer()`
+//   kind 4: `text()` gave something that is not a string
+//   kind 5: the response's `status` is not an integer from 100 to 599
+// and `fired` is 0, or what aborted the controller first: 1 the timer, 2 the caller's signal.
 export async function fetchAttempt(fetch, thisArg, url, method, headers, timeoutMs, signal, names, race) {
   const controller = new AbortController();
   let fired = 0;
@@ -59,23 +61,32 @@ export async function fetchAttempt(fetch, thisArg, url, method, headers, timeout
     }
     if (timeoutMs !== undefined) timer = setTimeout(fire, timeoutMs, 1);
     const response = await settle(fetch.call(thisArg, url, { method, headers, signal: controller.signal }));
-    if (response === null || typeof response !== "object") return [2, fired];
+    if (response === null || typeof response !== "object") return [2 + 8 * fired];
     const status = response.status;
-    if (!Number.isInteger(status) || status < 100 || status > 599) return [5, fired];
+    if (!Number.isInteger(status) || status < 100 || status > 599) return [5 + 8 * fired];
     const head = response.headers;
     const get = head !== null && (typeof head === "object" || typeof head === "function") ? head.get : undefined;
-    const values = new Array(names.length);
-    if (typeof get === "function") for (let i = 0; i < names.length; i++) values[i] = get.call(head, names[i]);
+    let contentType;
+    let found;
+    if (typeof get === "function") {
+      contentType = get.call(head, "content-type");
+      for (let i = 0; i < names.length; i++) {
+        const value = get.call(head, names[i]);
+        if (value === null || value === undefined) continue;
+        if (found === undefined) found = new Array(names.length);
+        found[i] = value;
+      }
+    }
     const text = response.text;
     if (typeof text === "function") {
       const body = await settle(text.call(response));
-      return typeof body === "string" ? [0, fired, status, values, head, body, true] : [4, fired];
+      return typeof body === "string" ? [64 + 8 * fired, status, contentType, found, head, body] : [4 + 8 * fired];
     }
     const arrayBuffer = response.arrayBuffer;
-    if (typeof arrayBuffer !== "function") return [3, fired];
-    return [0, fired, status, values, head, await settle(arrayBuffer.call(response)), false];
+    if (typeof arrayBuffer !== "function") return [3 + 8 * fired];
+    return [8 * fired, status, contentType, found, head, await settle(arrayBuffer.call(response))];
   } catch (thrown) {
-    return [1, fired, thrown];
+    return [1 + 8 * fired, thrown];
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     if (listening) {

@@ -221,7 +221,7 @@ pub(crate) fn json_parse(text: &JsString) -> Result<JsValue, JsValue> {
 /// response in JS). With the rate-limit headers ([`HEADER_NAMES`]), [`key`] makes each one's JS
 /// string once. A fixed list, not every name seen: a cached string holds an externref slot for
 /// the instance's life, and names from servers and callers are many.
-const HOT_NAMES: [&str; 20] = [
+const HOT_NAMES: [&str; 19] = [
     "accountId",
     "accountIds",
     "expand",
@@ -233,7 +233,6 @@ const HOT_NAMES: [&str; 20] = [
     "GET",
     "Accept",
     "Authorization",
-    "content-type",
     "read",
     "written",
     "aborted",

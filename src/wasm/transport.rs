@@ -119,14 +119,8 @@ extern "C" {
 }
 
 thread_local! {
-    /// The header names every response is read for: `content-type`, then the rate-limit ones.
-    static READ_HEADERS: Array = {
-        let names = Array::of1(&key("content-type"));
-        for name in crate::ratelimit::HEADER_NAMES {
-            names.push(&key(name));
-        }
-        names
-    };
+    /// The rate-limit headers every response is read for (its content type too).
+    static READ_HEADERS: Array = crate::ratelimit::HEADER_NAMES.iter().map(|name| key(name)).collect();
 }
 
 /// Sends `request` through `fetch`, bounded by `timeout_ms` and the caller's `signal`, in one JS
@@ -159,34 +153,37 @@ pub(crate) async fn send(
         Ok(outcome) => outcome.unchecked_into(),
         Err(e) => return Err((Failure::thrown(e), None)),
     };
-    let fired = match outcome.get(1).as_f64().unwrap_or(0.0) as u8 {
+    let code = outcome.get(0).as_f64().unwrap_or(1.0) as u32;
+    let fired = match code / 8 % 8 {
         1 => Some(Fired::Timer),
         2 => Some(Fired::Aborted),
         _ => None,
     };
     let network = |m: &str| Err((Failure::Network(m.to_owned(), None), fired));
-    match outcome.get(0).as_f64().unwrap_or(1.0) as u8 {
+    match code % 8 {
         0 => {}
         // Thrown after an abort: the abort is why.
         1 if fired.is_some() => return Err((Failure::Interrupted, fired)),
-        1 => return Err((Failure::thrown(outcome.get(2)), None)),
+        1 => return Err((Failure::thrown(outcome.get(1)), None)),
         2 => return network("fetch resolved to something that is not a response"),
         3 => return network("the fetch response has neither text() nor arrayBuffer()"),
         4 => return network("the fetch response's text() did not give a string"),
         _ => return network("the fetch response has no valid status"),
     }
     // An integer from 100 to 599 (the step checked).
-    let status = outcome.get(2).as_f64().unwrap_or(0.0) as u16;
-    let values: Array = outcome.get(3).unchecked_into();
-    let value = |i: u32| string_of(&values.get(i)).and_then(Result::ok);
+    let status = outcome.get(1).as_f64().unwrap_or(0.0) as u16;
     let mut rate_limit = Vec::new();
-    for (i, name) in (1..).zip(crate::ratelimit::HEADER_NAMES) {
-        if let Some(value) = value(i) {
-            rate_limit.push((name, value));
+    let found = outcome.get(3);
+    if !found.is_undefined() {
+        let found: &Array = found.unchecked_ref();
+        for (i, name) in (0..).zip(crate::ratelimit::HEADER_NAMES) {
+            if let Some(value) = string_of(&found.get(i)).and_then(Result::ok) {
+                rate_limit.push((name, value));
+            }
         }
     }
     let body = outcome.get(5);
-    let body = if outcome.get(6).is_truthy() {
+    let body = if code & 64 != 0 {
         Body::Text(body.unchecked_into())
     } else {
         match array_buffer_bytes(&body) {
@@ -198,7 +195,7 @@ pub(crate) async fn send(
     };
     Ok(RawResponse {
         status,
-        content_type: value(0),
+        content_type: string_of(&outcome.get(2)).and_then(Result::ok),
         headers: outcome.get(4),
         retry_after: OnceCell::new(),
         request_id: OnceCell::new(),
