@@ -1,8 +1,8 @@
-//! Moves a [`Request`] through a JS `fetch` and reads the answer back. Duck-typed through
-//! `Reflect` rather than `web_sys::Response`, so any fetch-like function works: the global
-//! `fetch` in browsers, workers and Node, or a host bridge's function passed as `options.fetch`.
-//! An attempt is one JS promise chain ([`send`], src/wasm/fetch.js) that reports what it read;
-//! what that means is judged here.
+//! Moves a [`Request`] through a JS `fetch` and reads the answer back. An attempt is one JS
+//! promise chain ([`send`], src/wasm/fetch.js) that reports what it read; what that means is
+//! judged here. The response is duck-typed rather than a `web_sys::Response`, so any
+//! fetch-like function works: the global `fetch` in browsers, workers and Node, or a host
+//! bridge's function passed as `options.fetch`.
 
 use std::cell::OnceCell;
 
@@ -22,19 +22,19 @@ pub(crate) struct RawResponse {
     pub content_type: Option<String>,
     /// The response's `headers`, for the headers only some outcomes need.
     headers: JsValue,
-    retry_after: OnceCell<Option<String>>,
     request_id: OnceCell<Option<String>>,
-    /// The rate-limit headers present, by their canonical names.
+    /// The rate-limit headers present (`Retry-After` among them), by their canonical names.
     pub rate_limit: Vec<(&'static str, String)>,
     pub body: Body,
 }
 
 impl RawResponse {
-    /// `Retry-After`, read the first time it is asked for (a retry or an error needs it).
+    /// `Retry-After`, as the step read it with the other rate-limit headers.
     pub(crate) fn retry_after(&self) -> Option<&str> {
-        self.retry_after
-            .get_or_init(|| header(&self.headers, "retry-after").ok().flatten())
-            .as_deref()
+        self.rate_limit
+            .iter()
+            .find(|(name, _)| *name == "Retry-After")
+            .map(|(_, value)| value.as_str())
     }
 
     /// Atlassian's `atl-traceid`, which support asks for (read for errors only).
@@ -87,8 +87,8 @@ pub(crate) struct Fetch {
     pub function: Function,
     pub this: JsValue,
     /// Whether this fetch is known to stop when `init.signal` aborts (the global fetch: the
-    /// Fetch standard requires it). A user's function is not trusted to: each of its steps is
-    /// raced against the attempt's interrupt instead.
+    /// Fetch standard requires it). A user's function is not trusted to: the attempt step
+    /// (src/wasm/fetch.js) races what it and its body method return against that abort.
     pub honours_signal: bool,
 }
 
@@ -197,7 +197,6 @@ pub(crate) async fn send(
         status,
         content_type: string_of(&outcome.get(2)).and_then(Result::ok),
         headers: outcome.get(4),
-        retry_after: OnceCell::new(),
         request_id: OnceCell::new(),
         rate_limit,
         body,
