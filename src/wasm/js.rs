@@ -130,11 +130,8 @@ pub(crate) fn read_strings(
 ) -> Result<Stop, JsValue> {
     let found =
         read_strings_step(array, start, end, max_units, budget)?.ok_or(JsValue::UNDEFINED)?;
-    let units = found.units();
-    // `encodeInto` writes only UTF-8 (a lone surrogate would become U+FFFD): `Err` cannot happen.
-    let text = String::from_utf8(utf8(&found.text())).map_err(|_| JsValue::UNDEFINED)?;
-    split_joined(&text, &units, out);
-    if start as usize + units.len() >= end as usize {
+    let taken = split_found(&found, out).ok_or(JsValue::UNDEFINED)?;
+    if start as usize + taken >= end as usize {
         return Ok(Stop::End);
     }
     let value = value(found.value());
@@ -189,14 +186,19 @@ fn encode_into(encoder: &TextEncoder, text: &JsString, dest: &mut [u8]) -> (usiz
 /// `out`, in one crossing (src/wasm/read.js); `false` when it nests deeper than `max_depth`
 /// objects and arrays.
 pub(crate) fn body_strings(value: &JsValue, max_depth: u32, out: &mut Vec<String>) -> bool {
-    let Ok(Some(found)) = body_strings_step(value, max_depth) else {
-        return false;
-    };
-    let Ok(text) = String::from_utf8(utf8(&found.text())) else {
-        return false;
-    };
-    split_joined(&text, &found.units(), out);
-    true
+    match body_strings_step(value, max_depth) {
+        Ok(Some(found)) => split_found(&found, out).is_some(),
+        _ => false,
+    }
+}
+
+/// The strings a step found (its `text`, cut at its `units`), appended to `out`; how many.
+/// `encodeInto` writes only UTF-8 (a lone surrogate would become U+FFFD): `None` cannot happen.
+fn split_found(found: &Found, out: &mut Vec<String>) -> Option<usize> {
+    let text = String::from_utf8(utf8(&found.text())).ok()?;
+    let units = found.units();
+    split_joined(&text, &units, out);
+    Some(units.len())
 }
 
 /// `f.call(this)`: `Err` is what `f` threw.
