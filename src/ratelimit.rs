@@ -372,6 +372,20 @@ impl Governor {
         now_ms.max(self.clock_floor)
     }
 
+    /// A slot now for a first attempt, without joining the queue: only when nothing waits,
+    /// no pause runs and a slot is free (where [`Governor::wait`] then [`Governor::admit`] would
+    /// say [`Admission::Go`] at once). `None` changes nothing.
+    pub fn go_now(&mut self, now_ms: u64) -> Option<Slot> {
+        let now = self.clock(now_ms);
+        let free = self.queue.is_empty() && self.in_flight < self.limit;
+        if !free || self.pause_remaining(now) > 0 {
+            return None;
+        }
+        self.in_flight += 1;
+        self.requests += 1;
+        Some(Slot(()))
+    }
+
     /// Joins the queue for a request of a call with `retry`'s policy: after `delay_ms` (a
     /// retry's backoff, slept on a timer even when 0; `None` for a first attempt), and for a
     /// client-wide pause no longer than `retry.max_delay_ms` (so none with retries off).
@@ -932,6 +946,34 @@ mod tests {
             Admission::Go(slot) => slot,
             other => panic!("not admitted: {other:?}"),
         }
+    }
+
+    #[test]
+    fn go_now_takes_a_free_slot_only_with_nothing_queued_and_no_pause() {
+        let mut g = governor(2, 2);
+        let retry = RetryPolicy::default();
+        let a = g.go_now(T0).expect("a free slot");
+        assert_eq!(g.snapshot(T0).in_flight, 1);
+        assert_eq!(g.snapshot(T0).requests, 1);
+        // A waiter queued: the next first attempt may not pass it, though a slot is free.
+        let mut w = g.wait(T0, None, &retry);
+        assert!(g.go_now(T0).is_none());
+        let b = go(&mut g, &mut w, T0);
+        // Every slot taken.
+        assert!(g.go_now(T0).is_none());
+        assert_eq!(g.snapshot(T0).in_flight, 2);
+        g.release(a);
+        g.release(b);
+        // A pause: nothing goes until it ends.
+        let pause = g.observe(
+            T0,
+            429,
+            &RateLimitHeaders::from_pairs(&[("Retry-After", "2")]),
+        );
+        assert!(pause.is_some());
+        assert!(g.go_now(T0 + 1_999).is_none());
+        assert!(g.go_now(T0 + 2_000).is_some());
+        assert_eq!(g.snapshot(T0 + 2_000).requests, 3);
     }
 
     #[test]
