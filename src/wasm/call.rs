@@ -24,7 +24,7 @@ use crate::driver::{
     BulkCall, Call, CallSettings, Done, End, FanOut, Input, Migration, MigrationPage, PageInfo,
     Report, Response, Step,
 };
-use crate::ratelimit::Held;
+use crate::ratelimit::{Held, Slot};
 use crate::redact::{CallTokens, RecentTokens};
 use crate::schema::Shape;
 use crate::{
@@ -200,11 +200,68 @@ fn token_string(value: &JsValue) -> Result<String, TokenFailure> {
     }
 }
 
-/// How one attempt ended.
-enum Attempt {
-    Response(RawResponse),
-    Failed(Failure),
+/// What the attempts so far leave for the call's result: what the last failed input threw,
+/// and the last response with its bytes.
+#[derive(Default)]
+struct Settled {
+    cause: Option<JsValue>,
+    last: Option<(RawResponse, Vec<u8>)>,
+}
+
+impl Settled {
+    /// Keeps what an attempt left.
+    fn take(&mut self, fetched: Fetched) {
+        match fetched {
+            Fetched::Response(response, body, _) => {
+                self.cause = None;
+                self.last = Some((response, body));
+            }
+            Fetched::Network(_, thrown) => self.cause = thrown,
+            Fetched::Aborted | Fetched::TimedOut => {}
+        }
+    }
+}
+
+/// How one attempt ended, holding what the driver's input borrows.
+enum Fetched {
     Aborted,
+    TimedOut,
+    /// The transport failed: its description, and what it threw.
+    Network(String, Option<JsValue>),
+    /// A response, its body's bytes, and the ms from sending to the whole body.
+    Response(RawResponse, Vec<u8>, f64),
+}
+
+impl Fetched {
+    /// What the transport's `sent` says, for an attempt sent at `sent_at`.
+    fn of(sent: Result<RawResponse, (Failure, Option<Fired>)>, sent_at: f64) -> Fetched {
+        match sent {
+            Err((_, Some(Fired::Aborted))) => Fetched::Aborted,
+            Err((Failure::Interrupted, _)) => Fetched::TimedOut,
+            Err((Failure::Network(message, thrown), _)) => Fetched::Network(message, thrown),
+            Ok(response) => {
+                let elapsed_ms = js_sys::Date::now() - sent_at;
+                let body = response.body.to_vec();
+                Fetched::Response(response, body, elapsed_ms)
+            }
+        }
+    }
+
+    /// The driver's input for it.
+    fn input(&self) -> Input<'_> {
+        match self {
+            Fetched::Aborted => Input::Aborted,
+            Fetched::TimedOut => Input::TimedOut,
+            Fetched::Network(message, _) => Input::NetworkFailure(message),
+            Fetched::Response(response, body, elapsed_ms) => Input::Response(Response {
+                status: response.status,
+                content_type: response.content_type.as_deref(),
+                retry_after: response.retry_after(),
+                body,
+                elapsed_ms: *elapsed_ms,
+            }),
+        }
+    }
 }
 
 pub(crate) struct Inner {
@@ -326,33 +383,59 @@ impl Inner {
         }
     }
 
-    /// Runs one call: asks the core's [`Call`] driver what to do, does it (token, fetch,
-    /// sleep, hooks), and tells the driver what happened, until it says the call is over.
+    /// Runs one call ([`launch`]) for a caller that awaits it in a future (a fan-out, a
+    /// page walk, a coalesced request).
     pub(crate) async fn execute(
-        &self,
+        self: &Rc<Self>,
         op: Op,
         request: Request,
         signal: Option<&AbortSignal>,
     ) -> Result<JsValue, JsValue> {
-        let url = request.url.clone();
-        let method = request.method;
-        let mut ctx = Context {
-            operation: op.name,
-            method,
-            url: &url,
-            attempts: 0,
-            retry_after_ms: None,
-            request_id: None,
-            tokens: CallTokens::new(&self.recent_tokens.borrow()),
-        };
+        let launched = launch(Rc::clone(self), op, request, signal.cloned(), None);
+        JsFuture::from(launched).await
+    }
+
+    /// The driver of a call of `request`, and its first step.
+    fn begin(&self, op: Op, request: Request, signal: Option<&AbortSignal>) -> (Call, Step) {
         let mut call = Call::new(request, op.shape, self.call_settings());
-        // What the last input's failure threw, and the last response with its bytes.
-        let mut cause: Option<JsValue> = None;
-        let mut last: Option<(RawResponse, Vec<u8>)> = None;
-        let mut step = match signal.is_some_and(signal_aborted) {
+        let step = match signal.is_some_and(signal_aborted) {
             true => call.handle(Input::Aborted, 0, 0.0, &|s| s.to_owned()),
             false => call.start(),
         };
+        (call, step)
+    }
+
+    /// The context of `call`'s errors and hooks, whose `tokens` it may echo.
+    fn context<'a>(&self, op: Op, url: &'a str, call: &Call, tokens: CallTokens) -> Context<'a> {
+        Context {
+            operation: op.name,
+            method: call.request().method,
+            url,
+            attempts: call.attempts(),
+            retry_after_ms: None,
+            request_id: None,
+            tokens,
+        }
+    }
+
+    /// A new call's tokens: the client's recent ones.
+    fn tokens(&self) -> CallTokens {
+        CallTokens::new(&self.recent_tokens.borrow())
+    }
+
+    /// Goes on with `call` from `step` (the driver's answer to its last input, which left
+    /// `settled`) until the driver says the call is over or to send its next attempt.
+    async fn run(
+        &self,
+        op: Op,
+        mut call: Call,
+        mut step: Step,
+        signal: Option<&AbortSignal>,
+        mut settled: Settled,
+        tokens: CallTokens,
+    ) -> Next {
+        let url = call.request().url.clone();
+        let mut ctx = self.context(op, &url, &call, tokens);
         // The slot of the next attempt, taken at the gate by its backoff wait or its token.
         let mut permit: Option<Permit<'_>> = None;
         loop {
@@ -370,16 +453,12 @@ impl Inner {
                     }
                 }
             }
-            let rate_limit = last.as_ref().map_or(&[][..], |(r, _)| &r.rate_limit[..]);
-            while let Some(report) = call.poll_report() {
-                self.report(op.name, method, &ctx, report, rate_limit);
-            }
+            self.reports(op, &ctx, &mut call, &settled);
             // What the step gave, which the input below borrows.
             let token: String;
             let message: String;
-            let mut fetched: Option<(RawResponse, Vec<u8>)> = None;
             let input = match step {
-                Step::Done(done) => return self.finish(ctx, done, last, cause),
+                Step::Done(done) => return Next::Over(self.finish(ctx, done, settled)),
                 // Never given before `Done`, which ends this loop.
                 Step::Over => Input::Aborted,
                 // The backoff is waited at the client-wide gate, under one timer with any
@@ -402,58 +481,54 @@ impl Inner {
                         Err(TokenFailure::Aborted) => Input::Aborted,
                         Err(TokenFailure::TimedOut) => Input::TimedOut,
                         Err(TokenFailure::Invalid(why)) => {
-                            cause = why.cause;
+                            settled.cause = why.cause;
                             message = why.message;
                             Input::TokenInvalid(&message)
                         }
                     }
                 }
                 Step::Send { .. } => {
-                    // Given back once the response is in (or the attempt failed).
-                    let permit = permit.take();
-                    let sent_at = js_sys::Date::now();
-                    let attempt = self.attempt(call.request(), signal).await;
-                    if let Attempt::Response(response) = &attempt {
-                        let redact = |s: &str| self.redact(&ctx, s);
-                        let on_rate_limit = &self.settings.hooks.on_rate_limit;
-                        self.gate
-                            .observe(response, on_rate_limit, op.name, &url, &redact);
-                    }
-                    drop(permit);
-                    match attempt {
-                        Attempt::Aborted => Input::Aborted,
-                        Attempt::Failed(Failure::Interrupted) => Input::TimedOut,
-                        Attempt::Failed(Failure::Network(failure, thrown)) => {
-                            cause = thrown;
-                            message = failure;
-                            Input::NetworkFailure(&message)
-                        }
-                        Attempt::Response(response) => {
-                            cause = None;
-                            let elapsed_ms = js_sys::Date::now() - sent_at;
-                            let body = response.body.to_vec();
-                            let (response, body) = fetched.insert((response, body));
-                            Input::Response(Response {
-                                status: response.status,
-                                content_type: response.content_type.as_deref(),
-                                retry_after: response.retry_after(),
-                                body,
-                                elapsed_ms,
-                            })
-                        }
-                    }
+                    return Next::Send(Box::new(Sending {
+                        call,
+                        slot: permit.and_then(Permit::into_slot),
+                        settled,
+                        tokens: ctx.tokens,
+                    }))
                 }
             };
-            let redact = |s: &str| self.redact(&ctx, s);
-            step = call.handle(
-                input,
-                js_sys::Date::now() as u64,
-                js_sys::Math::random(),
-                &redact,
-            );
-            if fetched.is_some() {
-                last = fetched;
-            }
+            step = self.handle(&ctx, &mut call, input);
+        }
+    }
+
+    /// Tells the driver `input`.
+    fn handle(&self, ctx: &Context<'_>, call: &mut Call, input: Input<'_>) -> Step {
+        let redact = |s: &str| self.redact(ctx, s);
+        call.handle(
+            input,
+            js_sys::Date::now() as u64,
+            js_sys::Math::random(),
+            &redact,
+        )
+    }
+
+    /// Calls the hooks of the driver's reports so far.
+    fn reports(&self, op: Op, ctx: &Context<'_>, call: &mut Call, settled: &Settled) {
+        let rate_limit = settled
+            .last
+            .as_ref()
+            .map_or(&[][..], |(r, _)| &r.rate_limit[..]);
+        while let Some(report) = call.poll_report() {
+            self.report(op.name, ctx.method, ctx, report, rate_limit);
+        }
+    }
+
+    /// Tells the gate what a response said (before its slot is given back).
+    fn observe(&self, op: Op, ctx: &Context<'_>, attempt: &Fetched) {
+        if let Fetched::Response(response, ..) = attempt {
+            let redact = |s: &str| self.redact(ctx, s);
+            let on_rate_limit = &self.settings.hooks.on_rate_limit;
+            self.gate
+                .observe(response, on_rate_limit, op.name, ctx.url, &redact);
         }
     }
 
@@ -525,17 +600,6 @@ impl Inner {
         }
     }
 
-    /// Sends one request, bounded by the timeout and the caller's signal: the one place an
-    /// attempt goes out.
-    async fn attempt(&self, request: &Request, signal: Option<&AbortSignal>) -> Attempt {
-        let fetch = &self.settings.fetch;
-        match transport::send(fetch, request, self.settings.timeout_ms, signal).await {
-            Ok(response) => Attempt::Response(response),
-            Err((_, Some(Fired::Aborted))) => Attempt::Aborted,
-            Err((failure, _)) => Attempt::Failed(failure),
-        }
-    }
-
     /// A slot at the client-wide gate (issue 11), after `delay_ms` (a retry's backoff) and any
     /// pause the retry policy lets the call wait out.
     async fn admit(
@@ -549,13 +613,8 @@ impl Inner {
     }
 
     /// The JS value of the driver's result: the parsed body, or the `ConfluenceError`.
-    fn finish(
-        &self,
-        ctx: Context<'_>,
-        done: Done,
-        last: Option<(RawResponse, Vec<u8>)>,
-        cause: Option<JsValue>,
-    ) -> Result<JsValue, JsValue> {
+    fn finish(&self, ctx: Context<'_>, done: Done, settled: Settled) -> Result<JsValue, JsValue> {
+        let Settled { cause, last } = settled;
         let mut ctx = Context {
             attempts: done.attempts,
             retry_after_ms: done.retry_after_ms,
@@ -652,6 +711,207 @@ impl Inner {
     }
 }
 
+/// Where [`Inner::run`] stopped.
+enum Next {
+    /// The call is over: its result.
+    Over(Result<JsValue, JsValue>),
+    /// The driver asks for an attempt, which the gate has admitted.
+    Send(Box<Sending>),
+}
+
+/// A call about to send an attempt: what [`fly`] needs to send it and [`resume`] to go on.
+struct Sending {
+    call: Call,
+    /// The attempt's slot at the gate, given back when its report is in.
+    slot: Option<Slot>,
+    settled: Settled,
+    tokens: CallTokens,
+}
+
+/// A call whose attempt is in flight, between [`fly`] and [`resume`].
+struct Flight {
+    inner: Rc<Inner>,
+    op: Op,
+    sending: Sending,
+    signal: Option<AbortSignal>,
+    sent_at: f64,
+    /// The user cache's expand key to keep the result under, if any.
+    keep: Option<String>,
+}
+
+thread_local! {
+    /// The calls in flight, by the id their continuation is called with (a freed id is reused).
+    static FLIGHTS: RefCell<(Vec<Option<Flight>>, Vec<u32>)> = RefCell::default();
+    /// The one continuation of every attempt.
+    static RESUME: Closure<dyn Fn(u32, JsValue) -> Result<JsValue, JsValue>> = Closure::new(resume);
+}
+
+/// Runs a call, keeping its result in the user cache under `keep`. Every attempt is one JS
+/// promise chain ([`fly`]): the attempt step, then [`resume`], which judges its report, tells
+/// the driver and, when the driver is done, ends the call there. A first attempt the gate
+/// admits at once (no token function, no queue, no pause, the signal not aborted) is sent
+/// straight from here, so a call answered at its first attempt runs no Rust future, executor
+/// or `JsFuture`; waits (a backoff, the gate's queue, a token function) run in [`later`]'s
+/// future, which hands each attempt back to [`fly`].
+pub(crate) fn launch(
+    inner: Rc<Inner>,
+    op: Op,
+    request: Request,
+    signal: Option<AbortSignal>,
+    keep: Option<String>,
+) -> Promise {
+    let (mut call, step) = inner.begin(op, request, signal.as_ref());
+    let tokens = inner.tokens();
+    let slot = match step {
+        Step::Send { .. } => inner.gate.try_go(),
+        _ => None,
+    };
+    let Some(slot) = slot else {
+        return later(
+            inner,
+            op,
+            call,
+            step,
+            signal,
+            Settled::default(),
+            tokens,
+            keep,
+        );
+    };
+    let url = call.request().url.clone();
+    let ctx = inner.context(op, &url, &call, tokens);
+    inner.reports(op, &ctx, &mut call, &Settled::default());
+    let sending = Sending {
+        call,
+        slot: Some(slot),
+        settled: Settled::default(),
+        tokens: ctx.tokens,
+    };
+    fly(inner, op, sending, signal, keep)
+}
+
+/// Sends the attempt `sending` asks for; the promise settles as [`resume`] says.
+fn fly(
+    inner: Rc<Inner>,
+    op: Op,
+    sending: Sending,
+    signal: Option<AbortSignal>,
+    keep: Option<String>,
+) -> Promise {
+    let id = FLIGHTS.with(|flights| {
+        let (flights, free) = &mut *flights.borrow_mut();
+        free.pop().unwrap_or_else(|| {
+            flights.push(None);
+            flights.len() as u32 - 1
+        })
+    });
+    let sent_at = js_sys::Date::now();
+    let settings = &inner.settings;
+    let request = sending.call.request();
+    let pending = RESUME.with(|resume| {
+        let then = (resume.as_ref().unchecked_ref(), id);
+        transport::start(
+            &settings.fetch,
+            request,
+            settings.timeout_ms,
+            signal.as_ref(),
+            then,
+        )
+    });
+    let flight = Flight {
+        inner,
+        op,
+        sending,
+        signal,
+        sent_at,
+        keep,
+    };
+    FLIGHTS.with(|flights| {
+        if let Some(at) = flights.borrow_mut().0.get_mut(id as usize) {
+            *at = Some(flight);
+        }
+    });
+    pending
+}
+
+/// An attempt's continuation: judges its `report` and tells the driver. The call's result, or
+/// its error thrown, settles the call's promise; a call that goes on (a retry) gives the
+/// promise of the rest.
+fn resume(id: u32, report: JsValue) -> Result<JsValue, JsValue> {
+    let flight = FLIGHTS.with(|flights| {
+        let (flights, free) = &mut *flights.borrow_mut();
+        let flight = flights.get_mut(id as usize).and_then(Option::take);
+        free.push(id);
+        flight
+    });
+    let Some(Flight {
+        inner,
+        op,
+        sending,
+        signal,
+        sent_at,
+        keep,
+    }) = flight
+    else {
+        // Every id is given to one continuation, once.
+        return Err(js_sys::Error::new("confluence-users: a call resumed twice").into());
+    };
+    let Sending {
+        mut call,
+        slot,
+        mut settled,
+        tokens,
+    } = sending;
+    let url = call.request().url.clone();
+    let ctx = inner.context(op, &url, &call, tokens);
+    let fetched = Fetched::of(transport::judge(report), sent_at);
+    inner.observe(op, &ctx, &fetched);
+    if let Some(slot) = slot {
+        inner.gate.release(slot);
+    }
+    let step = inner.handle(&ctx, &mut call, fetched.input());
+    settled.take(fetched);
+    let Step::Done(done) = step else {
+        let tokens = ctx.tokens;
+        return Ok(later(inner, op, call, step, signal, settled, tokens, keep).into());
+    };
+    inner.reports(op, &ctx, &mut call, &settled);
+    let value = inner.finish(ctx, done, settled)?;
+    if let Some(key) = keep {
+        inner.cache_put(&value, &key);
+    }
+    Ok(value)
+}
+
+/// The rest of a call, from `step`, as a future until its next attempt (sent by [`fly`]).
+#[allow(clippy::too_many_arguments)]
+fn later(
+    inner: Rc<Inner>,
+    op: Op,
+    call: Call,
+    step: Step,
+    signal: Option<AbortSignal>,
+    settled: Settled,
+    tokens: CallTokens,
+    keep: Option<String>,
+) -> Promise {
+    promise(async move {
+        let next = inner
+            .run(op, call, step, signal.as_ref(), settled, tokens)
+            .await;
+        match next {
+            Next::Send(sending) => Ok(fly(inner, op, *sending, signal, keep).into()),
+            Next::Over(result) => {
+                let value = result?;
+                if let Some(key) = keep {
+                    inner.cache_put(&value, &key);
+                }
+                Ok(value)
+            }
+        }
+    })
+}
+
 /// How a bulk operation's response holds its records: `results` of an object, or the array
 /// itself.
 pub(crate) trait BulkShape: BulkEndpoint + FromJs + 'static {
@@ -720,10 +980,21 @@ pub(crate) fn plan_bulk_of<E: BulkShape>(inner: &Inner, params: &E) -> Result<Bu
         .map_err(|e| inner.refused_for(E::OPERATION, e))
 }
 
-/// A bulk call: the core's [`BulkCall`] has planned the requests and picks the merge; this
-/// runs them, `concurrency` at a time, and assembles the records. `planned` was made before
-/// the method returned (a live Immer draft is revoked, and any params object may change, once
-/// the caller's code goes on).
+/// A bulk call's promise: one request is [`launch`]ed as any single-request call, several
+/// are run by [`run_bulk`].
+pub(crate) fn bulk(
+    inner: Rc<Inner>,
+    shape: BulkOp,
+    planned: Result<(BulkCall, Option<AbortSignal>), JsValue>,
+) -> Promise {
+    if let Ok((bulk, signal)) = &planned {
+        if let Some(request) = bulk.request(0).filter(|_| bulk.is_single()) {
+            return launch(inner, shape.op, request.clone(), signal.clone(), None);
+        }
+    }
+    promise(run_bulk(inner, shape, planned))
+}
+
 pub(crate) async fn run_bulk(
     inner: Rc<Inner>,
     shape: BulkOp,
@@ -824,7 +1095,7 @@ async fn fan_out<T: 'static>(
 /// results also hold an entry for each of the chunk's values Confluence did not answer for,
 /// shaped as Confluence answers an unknown value (`accountId: null`).
 pub(crate) async fn migration_page(
-    inner: &Inner,
+    inner: &Rc<Inner>,
     migration: &RefCell<Migration>,
     page: &MigrationPage,
     signal: Option<&AbortSignal>,

@@ -13,9 +13,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::call::{plan_bulk_of, run_bulk, BulkOp, Inner, Op};
+use super::call::{bulk, plan_bulk_of, run_bulk, BulkOp, Inner, Op};
 use super::error::{to_js_error, Context, Frames};
-use super::js::{get, json_parse, set};
+use super::js::{get, json_parse, promise, set};
 use super::send;
 use crate::bulk::IdSet;
 use crate::cache::{expand_key, CacheConfig, UserCache};
@@ -46,6 +46,11 @@ pub(crate) struct Sharing {
 }
 
 impl Sharing {
+    /// Whether a call (with or without a signal of its own) may share a request in flight.
+    pub(crate) fn shares(&self, has_signal: bool) -> bool {
+        shares(self.window_ms, has_signal)
+    }
+
     pub(crate) fn new(window_ms: Option<u32>, cache: Option<CacheConfig>) -> Sharing {
         Sharing {
             window_ms,
@@ -103,12 +108,12 @@ impl Inner {
     /// Sends `request`; with coalescing on and no signal of its own, a call whose URL is
     /// already in flight waits for that request's answer instead (and gets a copy).
     pub(crate) async fn execute_shared(
-        &self,
+        self: &Rc<Self>,
         op: Op,
         request: Request,
         signal: Option<&AbortSignal>,
     ) -> Result<JsValue, JsValue> {
-        if !shares(self.sharing.window_ms, signal.is_some()) {
+        if !self.sharing.shares(signal.is_some()) {
             return self.execute(op, request, signal).await;
         }
         let url = request.url.clone();
@@ -326,8 +331,23 @@ fn remember_links(inner: &Inner, result: &JsValue) {
     }
 }
 
-/// `getBulkUserLookup` through the cache: cached users are served, only the rest asked for.
-pub(crate) async fn bulk_lookup(
+/// `getBulkUserLookup`: through the cache when there is one.
+pub(crate) fn bulk_lookup(
+    inner: Rc<Inner>,
+    prepared: Result<(GetBulkUserLookupParams, Option<AbortSignal>), JsValue>,
+) -> Promise {
+    if inner.sharing.cache.is_some() {
+        return promise(cached_bulk_lookup(inner, prepared));
+    }
+    // Nothing to serve from or keep in a cache: the call is the bulk call itself.
+    let planned =
+        prepared.and_then(|(params, signal)| Ok((plan_bulk_of(&inner, &params)?, signal)));
+    bulk(inner, BulkOp::of::<GetBulkUserLookupParams>(), planned)
+}
+
+/// `getBulkUserLookup` through the cache: cached users are served, only the rest asked for,
+/// and what comes back is kept.
+async fn cached_bulk_lookup(
     inner: Rc<Inner>,
     prepared: Result<(GetBulkUserLookupParams, Option<AbortSignal>), JsValue>,
 ) -> Result<JsValue, JsValue> {

@@ -1,5 +1,5 @@
-// One attempt as one promise chain that the Rust side awaits once (src/wasm/transport.rs `send`
-// declares it and judges what it reports). pkg-template/build.mjs writes this file into each glue file,
+// One attempt as one promise chain, whose report the Rust side judges once (src/wasm/transport.rs
+// `start` declares it, `judge` reads the report). pkg-template/build.mjs writes this file into each glue file,
 // so it may hold only `export function`s.
 
 // Calls `fetch.call(thisArg, url, { method, headers, signal })`, where `signal` is a new controller's,
@@ -97,4 +97,10 @@ export async function fetchAttempt(fetch, thisArg, url, method, headers, timeout
       }
     }
   }
+}
+
+// `fetchAttempt` of the other arguments, then `then(id, report)`: the call's continuation in Rust
+// (src/wasm/call.rs `resume`), whose return value or throw settles the promise.
+export function fetchThen(then, id, fetch, thisArg, url, method, headers, timeoutMs, signal, names, race) {
+  return fetchAttempt(fetch, thisArg, url, method, headers, timeoutMs, signal, names, race).then((report) => then(id, report));
 }

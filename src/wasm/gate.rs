@@ -55,11 +55,17 @@ pub(crate) struct Permit<'a> {
     slot: Option<Slot>,
 }
 
+impl Permit<'_> {
+    /// The slot, to be given back with [`Gate::release`] instead of by a drop.
+    pub(crate) fn into_slot(mut self) -> Option<Slot> {
+        self.slot.take()
+    }
+}
+
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            self.gate.governor.borrow_mut().release(slot);
-            self.gate.wake();
+            self.gate.release(slot);
         }
     }
 }
@@ -98,6 +104,18 @@ impl Gate {
         for resolve in woken {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
+    }
+
+    /// A slot now for a first attempt, when one is free, nothing waits and no pause runs
+    /// ([`Governor::go_now`]); `None` leaves the gate as it was.
+    pub(crate) fn try_go(&self) -> Option<Slot> {
+        self.governor.borrow_mut().go_now(now())
+    }
+
+    /// Gives a slot back, and wakes the requests that may go now.
+    pub(crate) fn release(&self, slot: Slot) {
+        self.governor.borrow_mut().release(slot);
+        self.wake();
     }
 
     /// Waits for a slot: after `delay_ms` (a retry's backoff; `None` for a first attempt), in

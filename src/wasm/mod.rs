@@ -27,7 +27,7 @@ use crate::{
     GetGroupMembershipsForUserParams, GetPrivacyUnsafeUserEmailBulkParams,
     GetPrivacyUnsafeUserEmailParams, GetUserParams,
 };
-use call::{run_bulk, BulkOp, BulkShape, Inner, Op};
+use call::{BulkOp, BulkShape, Inner, Op};
 
 // Hand-written TypeScript: the merged migration result is built as a JS object in
 // `call::run_migration`, Confluence's page shape plus one field, which no Rust type models.
@@ -57,16 +57,22 @@ pub(crate) fn lowercase(s: &str) -> String {
 }
 
 /// Sends a prepared call; with `keep`, puts the user it returns in the user cache under that
-/// expand key. Not generic, and the one future of every single-request call (`getUser` and
-/// `getCurrentUser` too), so it exists once in the binary.
+/// expand key. Not generic: every single-request call (`getUser` and `getCurrentUser` too)
+/// goes through here, so what it runs exists once in the binary.
 pub(crate) fn send(
     inner: Rc<Inner>,
     op: Op,
     prepared: Result<(crate::Request, Option<AbortSignal>), JsValue>,
     keep: Option<String>,
 ) -> Promise {
+    let (request, signal) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => return Promise::reject(&e),
+    };
+    if !inner.sharing.shares(signal.is_some()) {
+        return call::launch(inner, op, request, signal, keep);
+    }
     promise(async move {
-        let (request, signal) = prepared?;
         let value = inner.execute_shared(op, request, signal.as_ref()).await?;
         if let Some(key) = keep {
             inner.cache_put(&value, &key);
@@ -197,7 +203,7 @@ impl ConfluenceClient {
     fn call_bulk<E: BulkShape>(&self, params: JsValue, options: JsValue) -> Promise {
         // Read now, not when the future first runs (a microtask later).
         let planned = call::plan_bulk::<E>(&self.inner, &params, &options);
-        promise(run_bulk(Rc::clone(&self.inner), BulkOp::of::<E>(), planned))
+        call::bulk(Rc::clone(&self.inner), BulkOp::of::<E>(), planned)
     }
 
     /// Gets a user by account id (`GET /wiki/rest/api/user`).
@@ -285,7 +291,7 @@ impl ConfluenceClient {
         let prepared = self
             .inner
             .prepare::<GetBulkUserLookupParams>(&params, &options);
-        promise(coalesce::bulk_lookup(Rc::clone(&self.inner), prepared))
+        coalesce::bulk_lookup(Rc::clone(&self.inner), prepared)
     }
 
     /// Gets a user's email address whatever their privacy settings

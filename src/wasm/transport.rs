@@ -1,5 +1,5 @@
 //! Moves a [`Request`] through a JS `fetch` and reads the answer back. An attempt is one JS
-//! promise chain ([`send`], src/wasm/fetch.js) that reports what it read; what that means is
+//! promise chain ([`start`], src/wasm/fetch.js) that reports what it read; what that means is
 //! judged here. The response is duck-typed rather than a `web_sys::Response`, so any
 //! fetch-like function works: the global `fetch` in browsers, workers and Node, or a host
 //! bridge's function passed as `options.fetch`.
@@ -10,7 +10,6 @@ use super::js::{array_buffer_bytes, call1, get, key, read, set, utf8};
 use super::params::string_of;
 use js_sys::{Array, Function, JsString, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, TextDecoder};
 
 use super::interrupt::Fired;
@@ -101,11 +100,14 @@ impl Failure {
 
 #[wasm_bindgen(module = "/src/wasm/fetch.js")]
 extern "C" {
-    /// One attempt as one promise chain (src/wasm/fetch.js describes what it resolves to). No
-    /// `catch`: an async function never throws, and its promise never rejects.
-    #[wasm_bindgen(js_name = fetchAttempt)]
+    /// One attempt as one promise chain (src/wasm/fetch.js describes its report), then
+    /// `then(id, report)`. No `catch`: it never throws; its promise rejects only when `then`
+    /// throws.
+    #[wasm_bindgen(js_name = fetchThen)]
     #[allow(clippy::too_many_arguments)]
     fn fetch_attempt(
+        then: &Function,
+        id: u32,
         fetch: &Function,
         this: &JsValue,
         url: &str,
@@ -123,21 +125,25 @@ thread_local! {
     static READ_HEADERS: Array = crate::ratelimit::HEADER_NAMES.iter().map(|name| key(name)).collect();
 }
 
-/// Sends `request` through `fetch`, bounded by `timeout_ms` and the caller's `signal`, in one JS
-/// step: fetch, status, headers and body without crossing back between them (each `await` from
-/// Rust costs a closure and a promise). `Err` says what fired when an abort ended the attempt.
-pub(crate) async fn send(
+/// Sends `request` through `fetch`, bounded by `timeout_ms` and the caller's `signal`, as one
+/// JS step: fetch, status, headers and body without crossing back between them (each `await`
+/// from Rust costs a closure and a promise). The promise is of what `then` returns (or throws)
+/// for `(id, report)`; [`judge`] reads the report.
+pub(crate) fn start(
     fetch: &Fetch,
     request: &Request,
     timeout_ms: Option<u32>,
     signal: Option<&AbortSignal>,
-) -> Result<RawResponse, (Failure, Option<Fired>)> {
+    (then, id): (&Function, u32),
+) -> Promise {
     let headers = Object::new();
     for (name, value) in &request.headers {
         set(&headers, name, &JsValue::from_str(value));
     }
-    let pending = READ_HEADERS.with(|names| {
+    READ_HEADERS.with(|names| {
         fetch_attempt(
+            then,
+            id,
             &fetch.function,
             &fetch.this,
             &request.url,
@@ -148,11 +154,13 @@ pub(crate) async fn send(
             names,
             !fetch.honours_signal,
         )
-    });
-    let outcome: Array = match JsFuture::from(pending).await {
-        Ok(outcome) => outcome.unchecked_into(),
-        Err(e) => return Err((Failure::thrown(e), None)),
-    };
+    })
+}
+
+/// What an attempt step's report (src/wasm/fetch.js) says: the response, or why there is none
+/// and what fired when an abort ended the attempt.
+pub(crate) fn judge(outcome: JsValue) -> Result<RawResponse, (Failure, Option<Fired>)> {
+    let outcome: Array = outcome.unchecked_into();
     let code = outcome.get(0).as_f64().unwrap_or(1.0) as u32;
     let fired = match code / 8 % 8 {
         1 => Some(Fired::Timer),
