@@ -105,6 +105,24 @@ describe("a replaced global fetch", () => {
     client.free();
   });
 
+  test("with no timeout and no caller's signal, nothing can abort the attempt: its init has no signal", async () => {
+    const inits = [];
+    const client = clientWith(async (url, init) => {
+      inits.push(init);
+      return { status: 200, text: async () => json };
+    }, { timeout: false });
+    assert.deepEqual(await outcome(client), user);
+    assert.equal(inits.length, 1);
+    assert.deepEqual(Object.keys(inits[0]).sort(), ["headers", "method"]);
+    // A caller's signal: the attempt's own signal follows it.
+    const caller = new AbortController();
+    assert.deepEqual(await client.getUser(VALID.getUser(), { signal: caller.signal }), user);
+    assert.equal(inits.length, 2);
+    assert.ok(inits[1].signal instanceof AbortSignal && !inits[1].signal.aborted);
+    assert.notEqual(inits[1].signal, caller.signal);
+    client.free();
+  });
+
   test("the rate-limit headers and the content type are read through headers.get", async () => {
     const infos = [];
     const headers = headersOf({ "content-type": "text/html", "x-ratelimit-remaining": "7", "retry-after": "0" });
