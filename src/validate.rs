@@ -102,6 +102,37 @@ static STOPS_STRING: [bool; 256] = {
     table
 };
 
+/// How many bytes at the start of `rest` need no attention inside a string (none is in
+/// [`STOPS_STRING`]). Eight bytes at a time as one `u64` while they can be read: a user body is
+/// mostly string content. Not inlined: one copy in the binary.
+#[inline(never)]
+fn plain_len(rest: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Each byte of `x` below `n` (n <= 0x80) sets the high bit of its lane; a lane above one
+    // that is set may be set wrongly (the subtraction's borrow), never a lane below it, so the
+    // lowest set bit is exact.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
+    let mut at = 0;
+    for chunk in rest.chunks_exact(8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let stops = below(x, 0x20)
+            | below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1);
+        if stops != 0 {
+            return at + (stops.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let tail = &rest[at..];
+    at + tail
+        .iter()
+        .position(|&b| STOPS_STRING[usize::from(b)])
+        .unwrap_or(tail.len())
+}
+
 /// The open arrays and objects of a skipped value, one bit each (set for an object); only
 /// nesting deeper than 64 levels spills to the heap.
 #[derive(Default)]
@@ -559,12 +590,7 @@ impl<'a> Validator<'a> {
     /// Moves the cursor past bytes that need no attention inside a string.
     #[inline(always)]
     fn plain_run(&mut self) {
-        let rest = self.s.get(self.i..).unwrap_or_default();
-        let n = rest
-            .iter()
-            .position(|&b| STOPS_STRING[usize::from(b)])
-            .unwrap_or(rest.len());
-        self.i += n;
+        self.i += plain_len(self.s.get(self.i..).unwrap_or_default());
     }
 
     /// The character of a `\u` escape whose `\u` is just behind the cursor.
@@ -923,6 +949,44 @@ mod tests {
         assert!(groups("9007199254740991").is_ok());
         assert!(groups("-9007199254740991").is_ok());
         assert!(groups("9007199254740992").is_err());
+    }
+
+    #[test]
+    fn plain_len_stops_at_the_first_quote_backslash_or_control_character() {
+        let by_table = |rest: &[u8]| {
+            rest.iter()
+                .position(|&b| STOPS_STRING[usize::from(b)])
+                .unwrap_or(rest.len())
+        };
+        // Every byte value at every position of a 19-byte run (two words and a tail), among
+        // plain bytes of every kind (ASCII, UTF-8 lead and continuation bytes, DEL, 0xFF), and
+        // with a quote right after it (which a word's borrow could misplace).
+        let fillers: [&[u8]; 4] = [
+            b"abcdefghijklmnopqrs",
+            "é日本語😀xyzw".as_bytes(),
+            &[0x7F; 19],
+            &[0xFF; 19],
+        ];
+        for filler in fillers {
+            let filler = &filler[..19];
+            assert_eq!(plain_len(filler), 19);
+            for at in 0..19 {
+                for b in 0..=255u8 {
+                    let mut run = filler.to_vec();
+                    run[at] = b;
+                    assert_eq!(plain_len(&run), by_table(&run), "{b:#x} at {at}");
+                    if at + 1 < run.len() {
+                        run[at + 1] = b'"';
+                        assert_eq!(
+                            plain_len(&run),
+                            by_table(&run),
+                            "{b:#x} at {at}, quote after"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(plain_len(b""), 0);
     }
 
     #[test]
