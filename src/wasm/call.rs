@@ -739,9 +739,41 @@ struct Flight {
     keep: Option<String>,
 }
 
+/// The calls in flight, by the id their continuation is called with (a freed id is reused).
+#[derive(Default)]
+struct Flights {
+    slots: Vec<Option<Flight>>,
+    free: Vec<u32>,
+}
+
+impl Flights {
+    /// An id for a flight about to start.
+    fn reserve(&mut self) -> u32 {
+        self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() as u32 - 1
+        })
+    }
+
+    /// Puts `flight` under its reserved `id`.
+    fn put(&mut self, id: u32, flight: Flight) {
+        if let Some(slot) = self.slots.get_mut(id as usize) {
+            *slot = Some(flight);
+        }
+    }
+
+    /// Takes the flight of `id` out, freeing the id.
+    fn take(&mut self, id: u32) -> Option<Flight> {
+        let flight = self.slots.get_mut(id as usize).and_then(Option::take);
+        if flight.is_some() {
+            self.free.push(id);
+        }
+        flight
+    }
+}
+
 thread_local! {
-    /// The calls in flight, by the id their continuation is called with (a freed id is reused).
-    static FLIGHTS: RefCell<(Vec<Option<Flight>>, Vec<u32>)> = RefCell::default();
+    static FLIGHTS: RefCell<Flights> = RefCell::default();
     /// The one continuation of every attempt.
     static RESUME: Closure<dyn Fn(u32, JsValue) -> Result<JsValue, JsValue>> = Closure::new(resume);
 }
@@ -798,13 +830,7 @@ fn fly(
     signal: Option<AbortSignal>,
     keep: Option<String>,
 ) -> Promise {
-    let id = FLIGHTS.with(|flights| {
-        let (flights, free) = &mut *flights.borrow_mut();
-        free.pop().unwrap_or_else(|| {
-            flights.push(None);
-            flights.len() as u32 - 1
-        })
-    });
+    let id = FLIGHTS.with(|flights| flights.borrow_mut().reserve());
     let sent_at = js_sys::Date::now();
     let settings = &inner.settings;
     let request = sending.call.request();
@@ -826,11 +852,7 @@ fn fly(
         sent_at,
         keep,
     };
-    FLIGHTS.with(|flights| {
-        if let Some(at) = flights.borrow_mut().0.get_mut(id as usize) {
-            *at = Some(flight);
-        }
-    });
+    FLIGHTS.with(|flights| flights.borrow_mut().put(id, flight));
     pending
 }
 
@@ -838,33 +860,20 @@ fn fly(
 /// its error thrown, settles the call's promise; a call that goes on (a retry) gives the
 /// promise of the rest.
 fn resume(id: u32, report: JsValue) -> Result<JsValue, JsValue> {
-    let flight = FLIGHTS.with(|flights| {
-        let (flights, free) = &mut *flights.borrow_mut();
-        let flight = flights.get_mut(id as usize).and_then(Option::take);
-        free.push(id);
-        flight
-    });
-    let Some(Flight {
-        inner,
-        op,
-        sending,
-        signal,
-        sent_at,
-        keep,
-    }) = flight
-    else {
+    let Some(flight) = FLIGHTS.with(|flights| flights.borrow_mut().take(id)) else {
         // Every id is given to one continuation, once.
         return Err(js_sys::Error::new("confluence-users: a call resumed twice").into());
     };
+    let (inner, op) = (flight.inner, flight.op);
     let Sending {
         mut call,
         slot,
         mut settled,
         tokens,
-    } = sending;
+    } = flight.sending;
     let url = call.request().url.clone();
     let ctx = inner.context(op, &url, &call, tokens);
-    let fetched = Fetched::of(transport::judge(report), sent_at);
+    let fetched = Fetched::of(transport::judge(report), flight.sent_at);
     inner.observe(op, &ctx, &fetched);
     if let Some(slot) = slot {
         inner.gate.release(slot);
@@ -872,14 +881,12 @@ fn resume(id: u32, report: JsValue) -> Result<JsValue, JsValue> {
     let step = inner.handle(&ctx, &mut call, fetched.input());
     settled.take(fetched);
     let Step::Done(done) = step else {
-        let tokens = ctx.tokens;
+        let (signal, tokens, keep) = (flight.signal, ctx.tokens, flight.keep);
         return Ok(later(inner, op, call, step, signal, settled, tokens, keep).into());
     };
     inner.reports(op, &ctx, &mut call, &settled);
     let value = inner.finish(ctx, done, settled)?;
-    if let Some(key) = keep {
-        inner.cache_put(&value, &key);
-    }
+    inner.keep(&value, flight.keep);
     Ok(value)
 }
 
@@ -903,9 +910,7 @@ fn later(
             Next::Send(sending) => Ok(fly(inner, op, *sending, signal, keep).into()),
             Next::Over(result) => {
                 let value = result?;
-                if let Some(key) = keep {
-                    inner.cache_put(&value, &key);
-                }
+                inner.keep(&value, keep);
                 Ok(value)
             }
         }

@@ -94,7 +94,14 @@ impl Inner {
         hit
     }
 
-    pub(crate) fn cache_put(&self, record: &JsValue, key: &str) {
+    /// Puts a call's result (a user) in the user cache under the expand key `key`, if any.
+    pub(crate) fn keep(&self, result: &JsValue, key: Option<String>) {
+        if let Some(key) = key {
+            self.cache_put(result, &key);
+        }
+    }
+
+    fn cache_put(&self, record: &JsValue, key: &str) {
         let Some(cache) = &self.sharing.cache else {
             return;
         };

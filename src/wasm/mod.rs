@@ -74,9 +74,7 @@ pub(crate) fn send(
     }
     promise(async move {
         let value = inner.execute_shared(op, request, signal.as_ref()).await?;
-        if let Some(key) = keep {
-            inner.cache_put(&value, &key);
-        }
+        inner.keep(&value, keep);
         Ok(value)
     })
 }
