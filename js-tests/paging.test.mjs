@@ -37,6 +37,23 @@ describe("pagination iterators", () => {
       }
     }));
 
+  test("next() called again before the last one settled: a page's items come once each, in order", () =>
+    withFake({}, async (fake) => {
+      const pages = clientOf(fake).paginateGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, limit: 100 });
+      // The first call fetches page 1; its other 99 items are then asked for all at once (each answered
+      // from what page 1 brought), then the rest one at a time.
+      const first = await pages.next();
+      const rest = await Promise.all(Array.from({ length: 99 }, () => pages.next()));
+      assert.equal(fake.requests.length, 1);
+      const names = [first, ...rest].map((r) => (assert.equal(r.done, false), r.value.name));
+      for (let r = await pages.next(); !r.done; r = await pages.next()) names.push(r.value.name);
+      assert.deepEqual(names, fake.directory.groupsOf(SPECIAL.manyGroups).map((g) => g.name));
+      assert.deepEqual(fake.requests.map((r) => r.query.start?.[0] ?? "0"), ["0", "100", "200"]);
+      // After the end, next() keeps saying done, and asks for nothing.
+      assert.deepEqual(await pages.next(), { value: undefined, done: true });
+      assert.equal(fake.requests.length, 3);
+    }));
+
   test("paginateGroupMembershipsForUser: default limit → 2 requests (200 + 50); one page when no next link", () =>
     withFake({}, async (fake) => {
       const c = clientOf(fake);

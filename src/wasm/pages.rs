@@ -91,6 +91,16 @@ impl Pages {
     }
 
     fn next(&self) -> Promise {
+        // An item already fetched, or the end: answered at once, without a future.
+        {
+            let mut s = self.0.borrow_mut();
+            if let Some(item) = s.buffered.pop_front() {
+                return Promise::resolve(&iter_result(Some(item)));
+            }
+            if s.next.is_none() {
+                return Promise::resolve(&iter_result(None));
+            }
+        }
         let state = Rc::clone(&self.0);
         promise(async move {
             loop {
