@@ -37,20 +37,22 @@ describe("pagination iterators", () => {
       }
     }));
 
-  test("next() called again before the last one settled: a page's items come once each, in order", () =>
+  test("next() called again before the last one settled: every item once, in order, each page asked for once", () =>
     withFake({}, async (fake) => {
       const pages = clientOf(fake).paginateGroupMembershipsForUser({ accountId: SPECIAL.manyGroups, limit: 100 });
-      // The first call fetches page 1; its other 99 items are then asked for all at once (each answered
-      // from what page 1 brought), then the rest one at a time.
+      // The first call fetches page 1; the next 150 are made at once: 99 are answered from page 1's
+      // items, the 100th fetches page 2, and the 50 after it wait for that page rather than end.
       const first = await pages.next();
-      const rest = await Promise.all(Array.from({ length: 99 }, () => pages.next()));
-      assert.equal(fake.requests.length, 1);
+      const rest = await Promise.all(Array.from({ length: 150 }, () => pages.next()));
       const names = [first, ...rest].map((r) => (assert.equal(r.done, false), r.value.name));
+      const expected = fake.directory.groupsOf(SPECIAL.manyGroups).map((g) => g.name);
+      assert.deepEqual(names, expected.slice(0, 151));
+      assert.deepEqual(fake.requests.map((r) => r.query.start?.[0] ?? "0"), ["0", "100"]);
       for (let r = await pages.next(); !r.done; r = await pages.next()) names.push(r.value.name);
-      assert.deepEqual(names, fake.directory.groupsOf(SPECIAL.manyGroups).map((g) => g.name));
-      assert.deepEqual(fake.requests.map((r) => r.query.start?.[0] ?? "0"), ["0", "100", "200"]);
+      assert.deepEqual(names, expected);
+      assert.equal(fake.requests.length, 3);
       // After the end, next() keeps saying done, and asks for nothing.
-      assert.deepEqual(await pages.next(), { value: undefined, done: true });
+      assert.deepEqual(await Promise.all([pages.next(), pages.next()]), [{ value: undefined, done: true }, { value: undefined, done: true }]);
       assert.equal(fake.requests.length, 3);
     }));
 

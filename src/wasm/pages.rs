@@ -20,6 +20,18 @@ struct State {
     next: Option<Walk>,
     signal: Option<AbortSignal>,
     buffered: VecDeque<JsValue>,
+    /// The promise of the `next()` call fetching a page, while it is in flight: a `next()` made
+    /// meanwhile asks again once it settles, so it waits for that page rather than ending early.
+    fetching: Option<Promise>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A native promise, as `then_either` calls it.
+    type Settling;
+    /// `promise.then(f, f)`: `f()` once `promise` settles, either way.
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_either(this: &Settling, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
 }
 
 /// `{ value, done }` as the async iterator protocol wants it.
@@ -87,49 +99,67 @@ impl Pages {
             next: first,
             signal,
             buffered: VecDeque::new(),
+            fetching: None,
         })))
     }
 
     fn next(&self) -> Promise {
-        // An item already fetched, or the end: answered at once, without a future.
-        {
+        // An item already fetched, or the end, is answered at once, without a future; a page in
+        // flight is waited for.
+        let fetching = {
             let mut s = self.0.borrow_mut();
             if let Some(item) = s.buffered.pop_front() {
                 return Promise::resolve(&iter_result(Some(item)));
             }
-            if s.next.is_none() {
+            if s.fetching.is_none() && s.next.is_none() {
                 return Promise::resolve(&iter_result(None));
             }
+            s.fetching.clone()
+        };
+        if let Some(fetching) = fetching {
+            let state = Rc::clone(&self.0);
+            let again = Closure::once_into_js(move || Pages(state).next());
+            return fetching
+                .unchecked_ref::<Settling>()
+                .then_either(&again, &again);
         }
         let state = Rc::clone(&self.0);
-        promise(async move {
-            loop {
-                // No borrow is held across an await: a second `next()` while one is pending
-                // sees consistent state.
-                let (item, work) = {
-                    let mut s = state.borrow_mut();
-                    match s.buffered.pop_front() {
-                        Some(item) => (Some(item), None),
-                        None => (
-                            None,
-                            s.next
-                                .take()
-                                .map(|w| (Rc::clone(&s.inner), w, s.signal.clone())),
-                        ),
-                    }
-                };
-                if let Some(item) = item {
-                    return Ok(iter_result(Some(item)));
-                }
-                let Some((inner, work, signal)) = work else {
-                    return Ok(iter_result(None));
-                };
-                let (items, next) = work.step(inner, signal).await?;
+        let fetched = promise(async move {
+            let result = Pages::fetch(&state).await;
+            state.borrow_mut().fetching = None;
+            result
+        });
+        self.0.borrow_mut().fetching = Some(fetched.clone());
+        fetched
+    }
+
+    /// Fetches pages until one brings an item (or the walk ends), and gives its first item.
+    async fn fetch(state: &RefCell<State>) -> Result<JsValue, JsValue> {
+        loop {
+            // No borrow is held across an await.
+            let (item, work) = {
                 let mut s = state.borrow_mut();
-                s.buffered.extend(items.iter());
-                s.next = next;
+                match s.buffered.pop_front() {
+                    Some(item) => (Some(item), None),
+                    None => (
+                        None,
+                        s.next
+                            .take()
+                            .map(|w| (Rc::clone(&s.inner), w, s.signal.clone())),
+                    ),
+                }
+            };
+            if let Some(item) = item {
+                return Ok(iter_result(Some(item)));
             }
-        })
+            let Some((inner, work, signal)) = work else {
+                return Ok(iter_result(None));
+            };
+            let (items, next) = work.step(inner, signal).await?;
+            let mut s = state.borrow_mut();
+            s.buffered.extend(items.iter());
+            s.next = next;
+        }
     }
 
     fn stop(&self) -> Promise {
