@@ -652,6 +652,15 @@ impl BulkCall {
         self.requests.len() == 1
     }
 
+    /// The call's one request, moved out, when it is one ([`BulkCall::is_single`]); the call
+    /// then has none. `None` (and the call unchanged) for a call of several.
+    pub fn take_single(&mut self) -> Option<Request> {
+        match self.requests.len() {
+            1 => self.requests.pop(),
+            _ => None,
+        }
+    }
+
     /// The most records the merged result holds: the call's `limit`, or how many distinct ids
     /// it asked for (the merged result's `limit`).
     pub fn limit(&self) -> usize {

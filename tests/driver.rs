@@ -931,6 +931,13 @@ fn a_bulk_call_is_cut_into_requests_of_at_most_200_ids() {
         single.request(0).unwrap().url
     );
     assert_eq!(single.fan_out.workers(), 1);
+    let url = single.request(0).unwrap().url.clone();
+    let mut single = single;
+    assert_eq!(single.take_single().map(|r| r.url), Some(url));
+    assert!(single.request(0).is_none(), "the request moved out");
+    let mut bulk = bulk;
+    assert!(bulk.take_single().is_none(), "three requests are not one");
+    assert!(bulk.request(2).is_some(), "and stay");
     // Bad ids are refused before anything is sent.
     let bad = GetBulkUserLookupParams {
         account_ids: vec!["a".into(), "b,c".into()],
