@@ -453,7 +453,7 @@ impl Inner {
                     }
                 }
             }
-            self.reports(op, &ctx, &mut call, &settled);
+            self.reports(&ctx, &mut call, &settled);
             // What the step gave, which the input below borrows.
             let token: String;
             let message: String;
@@ -512,23 +512,23 @@ impl Inner {
     }
 
     /// Calls the hooks of the driver's reports so far.
-    fn reports(&self, op: Op, ctx: &Context<'_>, call: &mut Call, settled: &Settled) {
+    fn reports(&self, ctx: &Context<'_>, call: &mut Call, settled: &Settled) {
         let rate_limit = settled
             .last
             .as_ref()
             .map_or(&[][..], |(r, _)| &r.rate_limit[..]);
         while let Some(report) = call.poll_report() {
-            self.report(op.name, ctx.method, ctx, report, rate_limit);
+            self.report(ctx, report, rate_limit);
         }
     }
 
     /// Tells the gate what a response said (before its slot is given back).
-    fn observe(&self, op: Op, ctx: &Context<'_>, attempt: &Fetched) {
+    fn observe(&self, ctx: &Context<'_>, attempt: &Fetched) {
         if let Fetched::Response(response, ..) = attempt {
             let redact = |s: &str| self.redact(ctx, s);
             let on_rate_limit = &self.settings.hooks.on_rate_limit;
             self.gate
-                .observe(response, on_rate_limit, op.name, ctx.url, &redact);
+                .observe(response, on_rate_limit, ctx.operation, ctx.url, &redact);
         }
     }
 
@@ -540,16 +540,9 @@ impl Inner {
     }
 
     /// Calls the hook of a driver report.
-    fn report(
-        &self,
-        operation: &str,
-        method: &str,
-        ctx: &Context<'_>,
-        report: Report,
-        rate_limit: &[(&'static str, String)],
-    ) {
+    fn report(&self, ctx: &Context<'_>, report: Report, rate_limit: &[(&'static str, String)]) {
         let hooks = &self.settings.hooks;
-        let url = ctx.url;
+        let (operation, method, url) = (ctx.operation, ctx.method, ctx.url);
         let redact = |s: &str| self.redact(ctx, s);
         match report {
             Report::Request { attempt } => call_hook(
@@ -812,7 +805,7 @@ pub(crate) fn launch(
     };
     let url = call.request().url.clone();
     let ctx = inner.context(op, &url, &call, tokens);
-    inner.reports(op, &ctx, &mut call, &Settled::default());
+    inner.reports(&ctx, &mut call, &Settled::default());
     let sending = Sending {
         call,
         slot: Some(slot),
@@ -874,7 +867,7 @@ fn resume(id: u32, report: JsValue) -> Result<JsValue, JsValue> {
     let url = call.request().url.clone();
     let ctx = inner.context(op, &url, &call, tokens);
     let fetched = Fetched::of(transport::judge(report), flight.sent_at);
-    inner.observe(op, &ctx, &fetched);
+    inner.observe(&ctx, &fetched);
     if let Some(slot) = slot {
         inner.gate.release(slot);
     }
@@ -884,7 +877,7 @@ fn resume(id: u32, report: JsValue) -> Result<JsValue, JsValue> {
         let (signal, tokens, keep) = (flight.signal, ctx.tokens, flight.keep);
         return Ok(later(inner, op, call, step, signal, settled, tokens, keep).into());
     };
-    inner.reports(op, &ctx, &mut call, &settled);
+    inner.reports(&ctx, &mut call, &settled);
     let value = inner.finish(ctx, done, settled)?;
     inner.keep(&value, flight.keep);
     Ok(value)
@@ -990,25 +983,28 @@ pub(crate) fn plan_bulk_of<E: BulkShape>(inner: &Inner, params: &E) -> Result<Bu
 pub(crate) fn bulk(
     inner: Rc<Inner>,
     shape: BulkOp,
-    planned: Result<(BulkCall, Option<AbortSignal>), JsValue>,
+    mut planned: Result<(BulkCall, Option<AbortSignal>), JsValue>,
 ) -> Promise {
-    if let Ok((bulk, signal)) = &planned {
-        if let Some(request) = bulk.request(0).filter(|_| bulk.is_single()) {
-            return launch(inner, shape.op, request.clone(), signal.clone(), None);
+    if let Ok((bulk, signal)) = &mut planned {
+        if let Some(request) = bulk.take_single() {
+            return launch(inner, shape.op, request, signal.take(), None);
         }
     }
     promise(run_bulk(inner, shape, planned))
 }
 
+/// A bulk call: the core's [`BulkCall`] has planned the requests and picks the merge; this
+/// runs them, `concurrency` at a time, and assembles the records. `planned` was made before
+/// the method returned (a live Immer draft is revoked, and any params object may change, once
+/// the caller's code goes on).
 pub(crate) async fn run_bulk(
     inner: Rc<Inner>,
     shape: BulkOp,
     planned: Result<(BulkCall, Option<AbortSignal>), JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let (bulk, signal) = planned?;
     let op = shape.op;
-    if bulk.is_single() {
-        let request = bulk.request(0).cloned().ok_or(JsValue::UNDEFINED)?;
+    let (mut bulk, signal) = planned?;
+    if let Some(request) = bulk.take_single() {
         return inner.execute(op, request, signal.as_ref()).await;
     }
     let fan = Rc::new(RefCell::new(bulk.fan_out.clone()));
