@@ -54,9 +54,8 @@ impl Interrupt {
         let slot = Rc::clone(&reject_slot);
         let promise = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
         // Marked handled (with the built-in `Boolean` as a handler that never throws): an
-        // interrupt that fires before its attempt awaits it (the caller's signal was already
-        // aborted and the transport then failed at once) must not be reported as an unhandled
-        // rejection.
+        // interrupt that fires before it is raced or waited on (the caller's signal was already
+        // aborted) must not be reported as an unhandled rejection.
         let boolean = get(&js_sys::global(), "Boolean");
         if let Ok(catch) = get(&promise, "catch").dyn_into::<Function>() {
             let _ = catch.call1(&promise, &boolean);
